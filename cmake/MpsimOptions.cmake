@@ -1,0 +1,12 @@
+# DESCRIPTION: User-facing build options.
+include_guard(GLOBAL)
+option(MPSIM_BUILD_TESTS "Build the test suite" ${PROJECT_IS_TOP_LEVEL})
+option(MPSIM_BUILD_BENCH "Build the Google Benchmark suites under bench/" ON)
+option(MPSIM_WERROR "Treat warnings as errors" OFF)
+option(MPSIM_SANITIZE "Build with AddressSanitizer and UndefinedBehaviorSanitizer" OFF)
+if(NOT CMAKE_CXX_COMPILER_LAUNCHER)
+  find_program(MPSIM_CCACHE ccache)
+  if(MPSIM_CCACHE)
+    set(CMAKE_CXX_COMPILER_LAUNCHER ${MPSIM_CCACHE})
+  endif()
+endif()

@@ -1,0 +1,89 @@
+// DESCRIPTION: Scalar formats as quantizers: intN/uintN, fp16/bf16, fp8/fp6/fp4, e8m0, bipolar-INT.
+// SPDX-License-Identifier: Apache-2.0
+#include <fmt/format.h>
+
+#include "mpsim/numerics/quantizer.h"
+#include "mpsim/numerics/scalar_format.h"
+
+namespace mpsim::num {
+namespace {
+
+const std::vector<Rounding> kAllRoundings{Rounding::kNearestEven, Rounding::kNearestAway,
+                                          Rounding::kHalfUp, Rounding::kTowardZero, Rounding::kFloor};
+
+class ScalarQuantizer final : public Quantizer {
+ public:
+  ScalarQuantizer(FormatInfo info, ScalarFormat fmt, ResolvedOptions opts)
+      : info_(std::move(info)), fmt_(std::move(fmt)), opts_(opts) {}
+  const FormatInfo& info() const override { return info_; }
+
+  QuantizedRow quantize(std::span<const float> x) const override {
+    QuantizedRow row;
+    row.format = info_.name;
+    row.codes.resize(x.size());
+    row.values.resize(x.size());
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      row.codes[i] = fmt_.encode(x[i], opts_.rounding, opts_.overflow);
+      row.values[i] = static_cast<float>(fmt_.decode(row.codes[i]));
+    }
+    return row;
+  }
+
+  std::vector<float> dequantize(const QuantizedRow& row) const override {
+    std::vector<float> out(row.codes.size());
+    for (std::size_t i = 0; i < out.size(); ++i) out[i] = static_cast<float>(fmt_.decode(row.codes[i]));
+    return out;
+  }
+
+ private:
+  FormatInfo info_;
+  ScalarFormat fmt_;
+  ResolvedOptions opts_;
+};
+
+void add_scalar(FormatRegistry& r, const ScalarFormat& f, std::string description,
+                std::vector<Overflow> overflows) {
+  FormatInfo info;
+  info.name = f.name();
+  info.description = std::move(description);
+  info.layout = Layout::kScalar;
+  info.element_bits = f.bits();
+  info.roundings = kAllRoundings;
+  info.overflows = std::move(overflows);
+  r.add(info, [info, f](const ResolvedOptions& o) {
+    return std::make_unique<ScalarQuantizer>(info, f, o);
+  });
+}
+
+}  // namespace
+
+void register_scalar_formats(FormatRegistry& r) {
+  for (int b = 2; b <= 8; ++b)
+    add_scalar(r, ScalarFormat::integer(fmt::format("int{}", b), b, true),
+               fmt::format("{}-bit two's complement integer [{}, {}]", b, -(1 << (b - 1)),
+                           (1 << (b - 1)) - 1),
+               {Overflow::kSaturate, Overflow::kWrap});
+  for (int b = 2; b <= 8; ++b)
+    add_scalar(r, ScalarFormat::integer(fmt::format("uint{}", b), b, false),
+               fmt::format("{}-bit unsigned integer [0, {}]", b, (1 << b) - 1),
+               {Overflow::kSaturate, Overflow::kWrap});
+  // IEEE half formats default to the IEEE cast (overflow to Inf); the narrow formats saturate (§16.5).
+  add_scalar(r, ScalarFormat::fp16(), "IEEE 754 binary16 (E5M10)", {Overflow::kInfNan, Overflow::kSaturate});
+  add_scalar(r, ScalarFormat::bf16(), "bfloat16 (E8M7)", {Overflow::kInfNan, Overflow::kSaturate});
+  add_scalar(r, ScalarFormat::fp8_e4m3(), "OCP FP8 E4M3 (fn: no Inf, NaN S.1111.111, max 448)",
+             {Overflow::kSaturate, Overflow::kInfNan});
+  add_scalar(r, ScalarFormat::fp8_e5m2(), "OCP FP8 E5M2 (IEEE-like, max 57344)",
+             {Overflow::kSaturate, Overflow::kInfNan});
+  add_scalar(r, ScalarFormat::fp6_e3m2(), "OCP MX FP6 E3M2 (no Inf/NaN, max 28)", {Overflow::kSaturate});
+  add_scalar(r, ScalarFormat::fp6_e2m3(), "OCP MX FP6 E2M3 (no Inf/NaN, max 7.5)", {Overflow::kSaturate});
+  add_scalar(r, ScalarFormat::fp4_e2m1(), "OCP MX FP4 E2M1 (no Inf/NaN, max 6)", {Overflow::kSaturate});
+  add_scalar(r, ScalarFormat::e8m0(), "OCP MX E8M0 scale: 2^(code-127), NaN 0xFF, no zero/sign",
+             {Overflow::kSaturate, Overflow::kInfNan});
+  for (int b = 2; b <= 8; ++b)
+    add_scalar(r, ScalarFormat::bipolar(fmt::format("bipolar_int{}", b), b),
+               fmt::format("{}-bit bipolar-INT: each bit is +-2^i, odd values in [{}, {}]", b,
+                           -((1 << b) - 1), (1 << b) - 1),
+               {Overflow::kSaturate, Overflow::kWrap});
+}
+
+}  // namespace mpsim::num

@@ -1,0 +1,46 @@
+// DESCRIPTION: Entry point of the `mpsim` command line.
+// SPDX-License-Identifier: Apache-2.0
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <iostream>
+
+#include "mpsim/app/quantize_command.h"
+#include "mpsim/numerics/quantizer.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"mpsim: simulator and design-space explorer for mixed-precision DNN accelerators"};
+  app.set_version_flag("--version", std::string("mpsim ") + MPSIM_VERSION);
+  app.require_subcommand(1);
+
+  mpsim::app::QuantizeArgs qargs;
+  CLI::App* quantize = mpsim::app::add_quantize_command(app, qargs);
+  CLI::App* formats = app.add_subcommand("formats", "List every number format with its options");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 2;  // every usage error is the user's: status 2, like a bad config
+  }
+
+  if (quantize->parsed()) return mpsim::app::run_quantize(qargs, std::cin, std::cout, std::cerr);
+  if (formats->parsed()) {
+    for (const auto& name : mpsim::num::builtin_formats().names()) {
+      const auto& info = *mpsim::num::builtin_formats().find(name);
+      std::string size;
+      if (info.layout == mpsim::num::Layout::kBlock) size = fmt::format("--block {}", info.default_size);
+      if (info.layout == mpsim::num::Layout::kGroup) size = fmt::format("--group {}", info.default_size);
+      if (info.size_fixed) size += " (fixed)";
+      std::cout << fmt::format("{:<14} {:<20} {}\n", name, size, info.description);
+    }
+    return 0;
+  }
+  return 2;
+}
