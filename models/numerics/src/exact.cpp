@@ -137,6 +137,7 @@ RoundedMagnitude round_magnitude(const ExactValue& v, int quantum_exp, Rounding 
     tie = rem == half && !v.sticky;
     out.inexact = rem != 0 || v.sticky;
   }
+  out.tie = tie;
   bool up = false;
   switch (r) {
     case Rounding::kNearestEven: up = above || (tie && (out.q & 1) != 0); break;

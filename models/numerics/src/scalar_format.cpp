@@ -4,6 +4,7 @@
 
 #include <bit>
 #include <cmath>
+#include <cstdlib>
 #include <limits>
 
 #include "mpsim/base/error.h"
@@ -186,12 +187,15 @@ std::uint32_t ScalarFormat::encode(double v, Rounding r, Overflow o) const {
   }
   if (std::isinf(v)) {
     const bool neg = v < 0;
-    if (is_float() && neg && !has_sign_) return has_nan() ? nan_code() : 0;
-    if (has_inf() && o == Overflow::kInfNan) return inf_code(neg);
-    if (is_float() && o == Overflow::kInfNan && has_nan()) return nan_code(neg);
-    // Saturate (wrap of an infinity has no meaning: saturate too).
-    return encode(neg ? -max_finite() * 4 - 1e300 : max_finite() * 4 + 1e300, r,
-                  o == Overflow::kWrap ? Overflow::kSaturate : o);
+    if (is_float()) {
+      if (neg && !has_sign_) return has_nan() ? nan_code() : 0;
+      if (o == Overflow::kInfNan && has_inf()) return inf_code(neg);
+      if (o == Overflow::kInfNan && has_nan()) return nan_code(neg);
+      return (neg ? 1u << (exp_bits_ + man_bits_) : 0) | max_code();
+    }
+    // Integers: an infinity saturates (wrap-around of an infinity has no meaning).
+    if (kind_ == Kind::kInt) return neg ? 1u << (bits_ - 1) : max_code();
+    return neg ? 0 : max_code();
   }
   if (r == Rounding::kNearestEven || r == Rounding::kNearestAway) {
     if (is_float() && subnormals_ && man_bits_ <= 23) return encode_float_nearest(v, r, o);
@@ -251,6 +255,10 @@ std::uint32_t ScalarFormat::encode_float(const ExactValue& v, Rounding r, Overfl
   if (v.is_zero()) return subnormals_ ? sign : 0;  // no zero (e8m0): the smallest code
   const int e = std::max(floor_log2(v), emin());
   RoundedMagnitude q = round_magnitude(v, e - man_bits_, r);
+  if (man_bits_ == 0 && r == Rounding::kNearestEven && q.tie) {
+    // With no mantissa bits the code's last bit is the exponent's: ties go to the even exponent.
+    q.q = ((e + bias_) & 1) == 0 ? 1 : 2;
+  }
   int exp = e;
   if (q.q == (static_cast<uint128_t>(1) << (man_bits_ + 1))) {  // rounded up into the next binade
     q.q >>= 1;
@@ -277,13 +285,16 @@ std::uint32_t ScalarFormat::encode_float(const ExactValue& v, Rounding r, Overfl
 }
 
 std::uint32_t ScalarFormat::encode_integer(const ExactValue& v, Rounding r, Overflow o) const {
-  // Bipolar: value = 2u - (2^n - 1), so u = (v + 2^n - 1) / 2, rounded in the u domain.
-  ExactValue x = v;
-  if (kind_ == Kind::kBipolar) {
-    x = ExactValue::add(v, ExactValue::from_int((int128_t{1} << bits_) - 1));
-    x.exp -= 1;  // divide by 2
+  const ExactValue& x = v;
+  if (kind_ == Kind::kBipolar) return encode_bipolar(v, r, o);
+  // Far beyond any integer range: skip the rounding (which would need > 128 bits) and clamp.
+  const uint128_t cap = static_cast<uint128_t>(1) << 100;
+  RoundedMagnitude q;
+  if (x.mag != 0 && floor_log2(x) > 100) {
+    q.q = cap;
+  } else {
+    q = round_magnitude(x, 0, r);
   }
-  const RoundedMagnitude q = round_magnitude(x, 0, r);
   const bool neg = x.negative && q.q != 0;
   int128_t lo = 0;
   int128_t hi = 0;
@@ -293,8 +304,6 @@ std::uint32_t ScalarFormat::encode_integer(const ExactValue& v, Rounding r, Over
   } else {
     hi = (int128_t{1} << bits_) - 1;
   }
-  // Clamp huge magnitudes before converting to a signed value (the result is the same).
-  const uint128_t cap = static_cast<uint128_t>(1) << 100;
   int128_t iv = static_cast<int128_t>(q.q > cap ? cap : q.q);
   if (neg) iv = -iv;
   if (iv < lo || iv > hi) {
@@ -306,6 +315,64 @@ std::uint32_t ScalarFormat::encode_integer(const ExactValue& v, Rounding r, Over
     }
   }
   return static_cast<std::uint32_t>(static_cast<uint128_t>(iv) & ((static_cast<uint128_t>(1) << bits_) - 1));
+}
+
+}  // namespace mpsim::num
+
+namespace mpsim::num {
+
+// Bipolar values are the odd integers 2u - (2^n - 1). Rounding is defined on the value: floor and
+// half-up by value order, rtz/rna by magnitude, and rne by the parity of the code u. Between -1
+// and 1 both neighbours have magnitude 1: rtz keeps the input's side, and the tie at 0 goes to the
+// side of the zero's sign under rna.
+std::uint32_t ScalarFormat::encode_bipolar(const ExactValue& v, Rounding r, Overflow o) const {
+  const std::int64_t top = (std::int64_t{1} << bits_) - 1;  // largest value
+  // lower = the largest odd integer <= v, from floor((v - 1) / 2) = k, lower = 2k + 1.
+  ExactValue w = ExactValue::add(v, ExactValue::from_int(-1));
+  w.exp -= 1;
+  RoundedMagnitude k = round_magnitude(w, 0, Rounding::kFloor);
+  const bool huge = k.q > (static_cast<uint128_t>(1) << 60);
+  std::int64_t lower = 0;
+  if (huge) {
+    lower = w.negative ? -4 * top : 4 * top;
+  } else {
+    const auto kq = static_cast<std::int64_t>(k.q);
+    lower = 2 * (w.negative ? -kq : kq) + 1;
+  }
+  std::int64_t value = lower;
+  if (k.inexact && !huge) {
+    const std::int64_t upper = lower + 2;
+    // Compare v with the midpoint lower + 1 (an even integer).
+    const ExactValue d = ExactValue::add(v, ExactValue::from_int(-(lower + 1)));
+    const bool tie = d.is_zero();
+    const bool above = !tie && !d.negative;
+    const bool v_neg = v.negative;
+    const std::int64_t small_mag = std::llabs(lower) < std::llabs(upper) ? lower
+                                   : std::llabs(upper) < std::llabs(lower) ? upper
+                                   : (v_neg ? lower : upper);
+    const std::int64_t big_mag = small_mag == lower ? upper : lower;
+    switch (r) {
+      case Rounding::kFloor: value = lower; break;
+      case Rounding::kTowardZero: value = small_mag; break;
+      case Rounding::kHalfUp: value = (above || tie) ? upper : lower; break;
+      case Rounding::kNearestAway: value = above ? upper : (tie ? big_mag : lower); break;
+      case Rounding::kNearestEven: {
+        const std::int64_t u_lower = (lower + top) / 2;
+        value = above ? upper : (tie ? ((u_lower & 1) == 0 ? lower : upper) : lower);
+        break;
+      }
+    }
+    if (tie && lower == -1 && r == Rounding::kNearestAway) value = v_neg ? -1 : 1;
+  }
+  if (value > top || value < -top) {
+    if (o == Overflow::kWrap) {
+      const std::int64_t mod = std::int64_t{1} << bits_;
+      const std::int64_t u = (value + top) / 2;
+      return static_cast<std::uint32_t>(((u % mod) + mod) % mod);
+    }
+    value = value > top ? top : -top;
+  }
+  return static_cast<std::uint32_t>((value + top) / 2);
 }
 
 }  // namespace mpsim::num

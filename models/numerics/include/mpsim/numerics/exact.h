@@ -35,6 +35,7 @@ struct ExactValue {
 struct RoundedMagnitude {
   uint128_t q = 0;       ///< rounded magnitude in units of 2^quantum_exp
   bool inexact = false;  ///< the value was not already a multiple
+  bool tie = false;      ///< the discarded part was exactly half a quantum
 };
 
 enum class Rounding : std::uint8_t;

@@ -102,6 +102,7 @@ class ScalarFormat {
   std::uint32_t encode_float(const ExactValue& v, Rounding r, Overflow o) const;
   std::uint32_t encode_float_nearest(double v, Rounding r, Overflow o) const;
   std::uint32_t encode_integer(const ExactValue& v, Rounding r, Overflow o) const;
+  std::uint32_t encode_bipolar(const ExactValue& v, Rounding r, Overflow o) const;
 };
 
 }  // namespace mpsim::num

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# DESCRIPTION: The main job. Until the DSE exists, a short demonstration of `mpsim quantize`: one row
+# of LLM-like weights (with an outlier) through several formats, with the error of each.
+# SPDX-License-Identifier: Apache-2.0
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/setup.sh
+BUILD_DIR=${MPSIM_BUILD_DIR:-build}
+cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build "$BUILD_DIR" -j2 --target mpsim
+MPSIM="$BUILD_DIR/sim/app/mpsim"
+OUT=${MPSIM_OUT:-out/demo}
+mkdir -p "$OUT"
+
+# 64 values: a smooth signal in [-0.5, 0.5] plus one outlier channel at 6.0.
+awk 'BEGIN { for (i = 0; i < 64; i++) printf "%.6f\n", (i == 17 ? 6.0 : 0.5 * sin(i * 0.7)) }' > "$OUT/row.txt"
+
+echo "== worked example: MXFP4 block (numerics spec §2.3 A)"
+echo "0.3 -1.7 2.9 3.0 5.0 -11.0 0.0 7.0" | "$MPSIM" quantize --format mxfp4 --json
+
+echo
+printf "== %-12s %12s   (64 values, one outlier)\n" format rmse
+for f in fp8_e4m3 fp6_e3m2 fp4_e2m1 mxfp8_e4m3 mxfp6_e2m3 mxfp4 mxint8 bfp12 bfp16 \
+         int4_g32 int4_g64 gptq_int4 qserve_w4a8 q4_0 q8_0 q4_k nf4 bitmod_fp4 bitmod_fp3; do
+  if "$MPSIM" quantize --format "$f" --input "$OUT/row.txt" > "$OUT/$f.txt" 2> "$OUT/$f.err"; then
+    rmse=$(paste "$OUT/row.txt" "$OUT/$f.txt" | awk '{ d = $1 - $2; s += d * d; n++ } END { printf "%.6f", sqrt(s / n) }')
+    printf "   %-12s %12s\n" "$f" "$rmse"
+  else
+    printf "   %-12s %12s   (%s)\n" "$f" "n/a" "$(head -c 120 "$OUT/$f.err")"
+  fi
+done
+echo
+echo "outputs in $OUT/"
