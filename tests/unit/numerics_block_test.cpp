@@ -1,5 +1,221 @@
+// DESCRIPTION: MX and BFP block formats: the spec's worked examples, scale rules, NaN/zero blocks,
+// idempotence, and a cross-check against an independent microxcaling-style reference.
+// SPDX-License-Identifier: Apache-2.0
 #include <gtest/gtest.h>
 
-#include "mpsim/numerics/scalar_format.h"
+#include <cmath>
+#include <limits>
+#include <random>
+#include <vector>
 
-TEST(Smoke, E4M3Tie) { EXPECT_EQ(mpsim::num::ScalarFormat::fp8_e4m3().quantize(464.0), 448.0); }
+#include "mpsim/base/error.h"
+#include "mpsim/numerics/quantizer.h"
+
+namespace mpsim::num {
+namespace {
+
+QuantizedRow quantize(std::string_view fmt, const std::vector<float>& x, QuantizeOptions o = {}) {
+  return builtin_formats().create(fmt, o)->quantize(x);
+}
+
+std::vector<float> values(std::string_view fmt, const std::vector<float>& x, QuantizeOptions o = {}) {
+  return quantize(fmt, x, o).values;
+}
+
+QuantizeOptions with_rounding(Rounding r) {
+  QuantizeOptions o;
+  o.rounding = r;
+  return o;
+}
+
+// numerics.md §2.3, worked example A (recomputed by hand there): amax 11 -> X = 2.
+TEST(MxWorkedExamples, Mxfp4ExampleA) {
+  const std::vector<float> v{0.3f, -1.7f, 2.9f, 3.0f, 5.0f, -11.0f, 0.0f, 7.0f};
+  const auto rne = quantize("mxfp4", v);
+  EXPECT_EQ(rne.values, (std::vector<float>{0, -2, 3, 3, 4, -12, 0, 8}));
+  ASSERT_EQ(rne.scales.size(), 1u);
+  EXPECT_EQ(rne.scales[0].scale, 2.0);
+  EXPECT_EQ(rne.scales[0].scale_code, 128u);
+  // Element codes: 0, -1 (0b1010), 1.5 (0b0011), 1.5, 2 (0b0100), -6 (0b1111), 0, 4 (0b0110).
+  EXPECT_EQ(rne.codes, (std::vector<std::uint32_t>{0, 0b1010, 0b0011, 0b0011, 0b0100, 0b1111, 0, 0b0110}));
+  // microxcaling's ties-away: only 2.5 -> 3 differs (3.5 -> 4 either way).
+  EXPECT_EQ(values("mxfp4", v, with_rounding(Rounding::kNearestAway)),
+            (std::vector<float>{0, -2, 3, 3, 6, -12, 0, 8}));
+}
+
+// §2.3 example B, the microxcaling test vector (test_fp8_e4m3_fix.py).
+TEST(MxWorkedExamples, Mxfp8E4m3ExampleB) {
+  const float t = std::ldexp(1.0f, -6);
+  const std::vector<float> x{485, 475, 400, -485, -475, -450, t, -t};
+  EXPECT_EQ(values("mxfp8_e4m3", x, with_rounding(Rounding::kNearestAway)),
+            (std::vector<float>{448, 448, 416, -448, -448, -448, t, -t}));
+  EXPECT_EQ(values("mxfp8_e4m3", x), (std::vector<float>{448, 448, 384, -448, -448, -448, t, -t}));
+  EXPECT_EQ(quantize("mxfp8_e4m3", x).scales[0].scale_code, 127u);
+}
+
+// §3.1 worked example (E = 0).
+TEST(BfpWorkedExamples, Bfp12AndBfp16) {
+  const std::vector<float> x{0.9f, -0.3f, 0.05f, 1.7f, -1.9f, 0.625f};
+  EXPECT_EQ(values("bfp12", x), (std::vector<float>{1.0f, -0.25f, 0, 1.75f, -1.75f, 0.5f}));
+  EXPECT_EQ(values("bfp16", x),
+            (std::vector<float>{0.90625f, -0.296875f, 0.046875f, 1.703125f, -1.90625f, 0.625f}));
+  // Top-element overflow is clipped: 1.99 with p = 4 would round to 2.0 -> 1.75.
+  EXPECT_EQ(values("bfp12", {1.99f, 0.1f}), (std::vector<float>{1.75f, 0}));
+}
+
+TEST(MxInt8, SymmetricClampAndDecodingOfMinusTwo) {
+  // amax 1.999 -> E = 0, step 1/64: -1.999*64 = -127.9 rounds to -128, clamped to -127 (never 0x80).
+  const auto q = quantize("mxint8", {-1.999f, 1.0f});
+  EXPECT_EQ(q.values[0], -127.0f / 64);
+  EXPECT_EQ(q.codes[0], 0x81u);
+  EXPECT_EQ(q.values[1], 1.0f);
+  // The decoder still accepts 0x80 as -2.0 (gfloat), so stored data from other tools reads back.
+  QuantizedRow stored = q;
+  stored.codes[0] = 0x80;
+  EXPECT_EQ(builtin_formats().create("mxint8")->dequantize(stored)[0], -2.0f);
+}
+
+TEST(MxScaleRules, E4m3Amax500UnderEveryRule) {
+  // §2.2: FLOOR keeps X = 1 (500 saturates to 448); RCEIL gives X = 2 and 250 -> 256 -> 512.
+  auto with_rule = [](ScaleRule s) {
+    QuantizeOptions o;
+    o.scale_rule = s;
+    return o;
+  };
+  EXPECT_EQ(quantize("mxfp8_e4m3", {500}, with_rule(ScaleRule::kFloor)).values[0], 448);
+  EXPECT_EQ(quantize("mxfp8_e4m3", {500}, with_rule(ScaleRule::kRceil)).values[0], 512);
+  EXPECT_EQ(quantize("mxfp8_e4m3", {500}, with_rule(ScaleRule::kRceil)).scales[0].scale, 2);
+  EXPECT_EQ(quantize("mxfp8_e4m3", {500}, with_rule(ScaleRule::kCeil)).scales[0].scale, 2);
+  // EVEN: 500 = 1.953125 * 2^8 rounds to 2^9 at 3 mantissa bits -> exponent 9 - 8 = 1.
+  EXPECT_EQ(quantize("mxfp8_e4m3", {500}, with_rule(ScaleRule::kEven)).scales[0].scale, 2);
+  // 300 = 1.171875 * 2^8 stays in its binade under EVEN; CEIL still bumps (not a power of two).
+  EXPECT_EQ(quantize("mxfp8_e4m3", {300}, with_rule(ScaleRule::kEven)).scales[0].scale, 1);
+  EXPECT_EQ(quantize("mxfp8_e4m3", {256}, with_rule(ScaleRule::kCeil)).scales[0].scale, 1);
+  EXPECT_EQ(quantize("mxfp8_e4m3", {300}, with_rule(ScaleRule::kCeil)).scales[0].scale, 2);
+  // MXFP4, amax 6: RCEIL 6/6 = 1 -> X = 1; FLOOR floor(log2 6) - 2 = 0 -> X = 1.
+  EXPECT_EQ(quantize("mxfp4", {6, 1}, with_rule(ScaleRule::kRceil)).scales[0].scale, 1);
+  EXPECT_EQ(quantize("mxfp4", {6.5f, 1}, with_rule(ScaleRule::kRceil)).scales[0].scale, 2);
+}
+
+TEST(MxSpecialBlocks, NanOrInfMakesTheWholeBlockNanOthersUntouched) {
+  QuantizeOptions o;
+  o.block = 4;
+  std::vector<float> x{1, 2, std::numeric_limits<float>::quiet_NaN(), 3, 1, 2, 3, 4,
+                       std::numeric_limits<float>::infinity(), 0, 0, 0};
+  for (std::string_view f : {"mxfp4", "mxfp8_e5m2", "mxint8", "bfp16"}) {
+    const auto q = quantize(f, x, o);
+    ASSERT_EQ(q.scales.size(), 3u);
+    EXPECT_EQ(q.scales[0].scale_code, 0xFFu) << f;
+    EXPECT_EQ(q.scales[2].scale_code, 0xFFu) << f;
+    for (int i : {0, 1, 2, 3, 8, 9, 10, 11}) EXPECT_TRUE(std::isnan(q.values[i])) << f << " " << i;
+    EXPECT_EQ(q.values[4], 1.0f) << f;
+    EXPECT_EQ(q.values[7], 4.0f) << f;
+  }
+}
+
+TEST(MxSpecialBlocks, ZeroBlockStoresExponentMinus127) {
+  for (std::string_view f : {"mxfp4", "mxfp8_e4m3", "mxint8", "bfp12"}) {
+    const auto q = quantize(f, {0, -0.0f, 0, 0});
+    EXPECT_EQ(q.scales[0].scale_code, 0u) << f;
+    for (float v : q.values) EXPECT_EQ(v, 0.0f) << f;
+  }
+}
+
+TEST(MxLayout, BlockOptionAndPartialLastBlock) {
+  std::vector<float> x(40);
+  for (int i = 0; i < 40; ++i) x[i] = static_cast<float>(i < 32 ? 1 : 100);
+  const auto q32 = quantize("mxfp4", x);
+  ASSERT_EQ(q32.scales.size(), 2u);
+  EXPECT_EQ(q32.values[0], 1.0f);
+  EXPECT_EQ(q32.values[39], 96.0f);  // 100 / 2^4 = 6.25 -> 6 (RNE) -> 96
+  QuantizeOptions o;
+  o.block = 64;
+  const auto q64 = quantize("mxfp4", x, o);
+  ASSERT_EQ(q64.scales.size(), 1u);
+  EXPECT_EQ(q64.values[0], 0.0f);  // 1 / 16 underflows next to the outlier
+}
+
+TEST(MxProperties, RequantizingDequantizedValuesIsIdentity) {
+  std::mt19937 rng(2024);
+  std::lognormal_distribution<float> mag(0.0f, 2.0f);
+  for (std::string_view f : {"mxfp8_e4m3", "mxfp8_e5m2", "mxfp6_e3m2", "mxfp6_e2m3", "mxfp4",
+                             "mxint8", "bfp12", "bfp16"}) {
+    for (Rounding r : {Rounding::kNearestEven, Rounding::kNearestAway, Rounding::kTowardZero,
+                       Rounding::kFloor, Rounding::kHalfUp}) {
+      auto q = builtin_formats().create(f, with_rounding(r));
+      std::vector<float> x(256);
+      for (auto& v : x) v = (rng() & 1 ? -1 : 1) * mag(rng);
+      const auto a = q->quantize(x);
+      const auto b = q->quantize(a.values);
+      EXPECT_EQ(a.codes, b.codes) << f << " " << to_string(r);
+      EXPECT_EQ(a.values, b.values) << f << " " << to_string(r);
+      EXPECT_EQ(q->dequantize(a), a.values) << f;
+    }
+  }
+}
+
+// An independent reference written from the microxcaling description (§2.3): per element
+// e = max(floor(log2|a|), emin), a' = round(a * 2^(mbits - e)) * 2^(e - mbits), clamp to +-max.
+double reference_element(double a, int ebits, int mbits, double max_norm, bool away) {
+  if (a == 0) return 0;
+  const int emin = 2 - (1 << (ebits - 1));
+  const int e = std::max(static_cast<int>(std::floor(std::log2(std::fabs(a)))), emin);
+  const double scaled = a * std::ldexp(1.0, mbits - e);
+  const double r = away ? std::round(scaled) : std::nearbyint(scaled);
+  const double q = r * std::ldexp(1.0, e - mbits);
+  return std::clamp(q, -max_norm, max_norm);
+}
+
+TEST(MxCrossCheck, MatchesAnIndependentMicroxcalingStyleReference) {
+  struct Fmt {
+    const char* name;
+    int ebits, mbits, emax;
+    double max_norm;
+  };
+  const Fmt fmts[] = {{"mxfp8_e4m3", 4, 3, 8, 448},   {"mxfp8_e5m2", 5, 2, 15, 57344},
+                      {"mxfp6_e3m2", 3, 2, 4, 28},    {"mxfp6_e2m3", 2, 3, 2, 7.5},
+                      {"mxfp4", 2, 1, 2, 6}};
+  std::mt19937 rng(99);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  for (const auto& f : fmts) {
+    for (bool away : {false, true}) {
+      auto q = builtin_formats().create(f.name, with_rounding(away ? Rounding::kNearestAway
+                                                                   : Rounding::kNearestEven));
+      for (int trial = 0; trial < 200; ++trial) {
+        std::vector<float> x(32);
+        const float spread = std::ldexp(1.0f, static_cast<int>(rng() % 60) - 30);
+        for (auto& v : x) v = normal(rng) * spread;
+        if (trial % 3 == 0) x[rng() % 32] *= 100;  // an outlier
+        float amax = 0;
+        for (float v : x) amax = std::max(amax, std::fabs(v));
+        const int shared = std::clamp(static_cast<int>(std::floor(std::log2(amax))) - f.emax, -127, 127);
+        const auto got = q->quantize(x);
+        for (int i = 0; i < 32; ++i) {
+          const double want =
+              reference_element(std::ldexp(static_cast<double>(x[i]), -shared), f.ebits, f.mbits,
+                                f.max_norm, away) * std::ldexp(1.0, shared);
+          ASSERT_EQ(static_cast<double>(got.values[i]), want)
+              << f.name << " x=" << x[i] << " trial " << trial << (away ? " rna" : " rne");
+        }
+      }
+    }
+  }
+}
+
+TEST(BlockOptions, RejectsWhatTheFormatDoesNotTake) {
+  QuantizeOptions g;
+  g.group = 32;
+  EXPECT_THROW(builtin_formats().create("mxfp4", g), ConfigError);
+  QuantizeOptions o;
+  o.overflow = Overflow::kInfNan;
+  EXPECT_THROW(builtin_formats().create("mxfp8_e4m3", o), ConfigError);
+  QuantizeOptions s;
+  s.scale_rule = ScaleRule::kCeil;
+  EXPECT_THROW(builtin_formats().create("bfp12", s), ConfigError);
+  QuantizeOptions zero;
+  zero.block = 0;
+  EXPECT_THROW(builtin_formats().create("mxfp4", zero), ConfigError);
+}
+
+}  // namespace
+}  // namespace mpsim::num
