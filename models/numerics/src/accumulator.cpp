@@ -82,7 +82,11 @@ void Accumulator::add(const ExactValue& term) {
   const double cur = fmt_.decode(code_);
   if (std::isnan(cur)) return;
   if (std::isinf(cur)) return;  // Inf + finite stays Inf
-  const ExactValue sum = ExactValue::add(ExactValue::from_double(cur), term);
+  ExactValue sum = ExactValue::add(ExactValue::from_double(cur), term);
+  if (sum.is_zero() && !(cur == 0 && term.is_zero())) {
+    // IEEE 754 6.3: an exact zero sum of non-zero operands is -0 only when rounding toward -inf.
+    sum.negative = rounding_ == Rounding::kFloor;
+  }
   const std::uint32_t next = fmt_.encode_exact(sum, rounding_, Overflow::kInfNan);
   const double nv = fmt_.decode(next);
   if (std::isinf(nv) || (fmt_.has_inf() == false && std::isnan(nv))) ++overflows_;
