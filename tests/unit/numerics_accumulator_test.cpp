@@ -90,6 +90,19 @@ TEST(FloatAccumulator, Fp32RoundingModesOnHandWorkedSums) {
   fl.add(ExactValue::from_double(-1.0));
   fl.add(ExactValue::from_double(-1e-30));
   EXPECT_EQ(fl.value(), -(1.0 + std::ldexp(1.0, -23)));
+  // Terms far below the accumulator's ulp still decide directed rounding and ties (sticky bit).
+  auto fl_tiny = Accumulator::floating(ScalarFormat::fp32(), Rounding::kFloor);
+  fl_tiny.add(ExactValue::from_double(-1.0));
+  fl_tiny.add(ExactValue::from_double(-std::ldexp(1.0, -149)));
+  EXPECT_EQ(fl_tiny.value(), -(1.0 + std::ldexp(1.0, -23)));
+  auto tie_plus = Accumulator::floating(ScalarFormat::fp32(), Rounding::kNearestEven);
+  tie_plus.add(one);
+  tie_plus.add(ExactValue::from_int((int128_t{1} << 125) + 1, -149));  // 2^-24 + 2^-149
+  EXPECT_EQ(tie_plus.value(), 1.0 + std::ldexp(1.0, -23));
+  auto tie_minus = Accumulator::floating(ScalarFormat::fp32(), Rounding::kNearestEven);
+  tie_minus.add(ExactValue::from_double(1.0 + std::ldexp(1.0, -23)));
+  tie_minus.add(ExactValue::from_int(-((int128_t{1} << 125) - 1), -149));  // -(2^-24 - 2^-149)
+  EXPECT_EQ(tie_minus.value(), 1.0 + std::ldexp(1.0, -23));  // just above the tie: stays
   // An exact 70-bit integer term is rounded once: 2^70 + 1 -> 2^70.
   auto big = Accumulator::floating(ScalarFormat::fp32(), Rounding::kNearestEven);
   big.add(ExactValue::from_int((int128_t{1} << 70) + 1));
