@@ -1,5 +1,128 @@
+// DESCRIPTION: The format registry: every canonical name of the issue/spec list is registered,
+// quantizes a row consistently, and bad names/options give every problem at once.
+// SPDX-License-Identifier: Apache-2.0
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "mpsim/numerics/scalar_format.h"
+#include <cmath>
+#include <random>
 
-TEST(Smoke, E4M3Tie) { EXPECT_EQ(mpsim::num::ScalarFormat::fp8_e4m3().quantize(464.0), 448.0); }
+#include "mpsim/base/error.h"
+#include "mpsim/numerics/quantizer.h"
+
+namespace mpsim::num {
+namespace {
+
+using ::testing::HasSubstr;
+
+const std::vector<std::string>& required_names() {
+  static const std::vector<std::string> v = {
+      "int2", "int3", "int4", "int5", "int6", "int7", "int8", "uint2", "uint3", "uint4", "uint5",
+      "uint6", "uint7", "uint8", "fp16", "bf16", "fp8_e4m3", "fp8_e5m2", "fp6_e3m2", "fp6_e2m3",
+      "fp4_e2m1", "e8m0", "mxfp8_e4m3", "mxfp8_e5m2", "mxfp6_e3m2", "mxfp6_e2m3", "mxfp4", "mxint8",
+      "bfp12", "bfp16", "nf4", "int4_g32", "int4_g64", "int4_g128", "gptq_int4", "qserve_w4a8",
+      "q4_0", "q8_0", "q4_k", "bitmod_fp4", "bitmod_fp3", "bipolar_int2", "bipolar_int3",
+      "bipolar_int4", "bipolar_int5", "bipolar_int6", "bipolar_int7", "bipolar_int8"};
+  return v;
+}
+
+TEST(FormatRegistry, EveryCanonicalNameIsRegisteredOnce) {
+  const auto names = builtin_formats().names();
+  for (const auto& n : required_names())
+    EXPECT_EQ(std::count(names.begin(), names.end(), n), 1) << n;
+  for (const auto& n : names) {
+    EXPECT_EQ(n, [&] {
+      std::string l = n;
+      for (auto& c : l) c = static_cast<char>(std::tolower(c));
+      return l;
+    }()) << "names are lower-case";
+  }
+}
+
+// Contract of every quantizer, checked for every registered format (new formats get it for free).
+TEST(FormatRegistry, EveryFormatQuantizesDeterministicallyAndDequantizesToItsValues) {
+  std::mt19937 rng(11);
+  std::normal_distribution<float> n(0.0f, 1.0f);
+  std::vector<float> x(300);  // not a multiple of any block size: exercises the partial tail
+  for (auto& v : x) v = n(rng);
+  x[5] = 8.0f;  // an outlier
+  for (const auto& name : builtin_formats().names()) {
+    const auto q = builtin_formats().create(name);
+    const auto a = q->quantize(x);
+    const auto b = q->quantize(x);
+    ASSERT_EQ(a.values.size(), x.size()) << name;
+    ASSERT_EQ(a.codes.size(), x.size()) << name;
+    EXPECT_EQ(a.format, name);
+    EXPECT_EQ(a.codes, b.codes) << name;
+    const auto d = q->dequantize(a);
+    ASSERT_EQ(d.size(), x.size()) << name;
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      ASSERT_TRUE(std::bit_cast<std::uint32_t>(d[i]) == std::bit_cast<std::uint32_t>(a.values[i]) ||
+                  (std::isnan(d[i]) && std::isnan(a.values[i])))
+          << name << " element " << i;
+      EXPECT_LT(a.codes[i], 1u << q->info().element_bits) << name;
+    }
+  }
+}
+
+TEST(FormatRegistry, UnknownNameListsClosestMatchAndAllNames) {
+  try {
+    builtin_formats().create("mxfp5");
+    FAIL() << "no throw";
+  } catch (const ConfigError& e) {
+    ASSERT_EQ(e.diagnostics().size(), 1u);
+    EXPECT_EQ(e.diagnostics()[0].field, "--format");
+    EXPECT_THAT(e.what(), HasSubstr("unknown format 'mxfp5' (did you mean 'mxfp4'?)"));
+    for (const auto& n : required_names()) EXPECT_THAT(e.what(), HasSubstr(n));
+  }
+  try {
+    builtin_formats().create("FP8_E4M3");
+    FAIL() << "no throw";
+  } catch (const ConfigError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("did you mean 'fp8_e4m3'?"));
+  }
+}
+
+TEST(FormatRegistry, ReportsEveryBadOptionAtOnce) {
+  QuantizeOptions o;
+  o.block = 16;
+  o.group = 8;
+  o.overflow = Overflow::kWrap;
+  o.scale_rule = ScaleRule::kCeil;
+  try {
+    builtin_formats().create("fp8_e4m3", o);
+    FAIL() << "no throw";
+  } catch (const ConfigError& e) {
+    ASSERT_EQ(e.diagnostics().size(), 4u) << e.what();
+    EXPECT_THAT(e.diagnostics()[0].message, HasSubstr("scalar format and takes no block size"));
+    EXPECT_THAT(e.diagnostics()[1].message, HasSubstr("scalar format and takes no group size"));
+    EXPECT_THAT(e.diagnostics()[2].message,
+                HasSubstr("does not support overflow 'wrap' (supported: saturate, inf)"));
+    EXPECT_THAT(e.diagnostics()[3].message, HasSubstr("MX formats only"));
+  }
+  QuantizeOptions g;
+  g.group = 32;
+  EXPECT_THROW(
+      {
+        try {
+          builtin_formats().create("mxfp4", g);
+        } catch (const ConfigError& e) {
+          EXPECT_THAT(e.what(), HasSubstr("has blocks, not groups: use --block instead"));
+          throw;
+        }
+      },
+      ConfigError);
+}
+
+TEST(FormatRegistry, DefaultsFollowTheSpecDecisions) {
+  const auto& r = builtin_formats();
+  EXPECT_EQ(r.resolve(*r.find("mxfp4"), {}).size, 32);
+  EXPECT_EQ(r.resolve(*r.find("bfp12"), {}).size, 32);
+  EXPECT_EQ(r.resolve(*r.find("fp8_e4m3"), {}).overflow, Overflow::kSaturate);
+  EXPECT_EQ(r.resolve(*r.find("fp16"), {}).overflow, Overflow::kInfNan);
+  EXPECT_EQ(r.resolve(*r.find("mxfp4"), {}).rounding, Rounding::kNearestEven);
+  EXPECT_EQ(r.resolve(*r.find("mxfp4"), {}).scale_rule, ScaleRule::kFloor);
+}
+
+}  // namespace
+}  // namespace mpsim::num
