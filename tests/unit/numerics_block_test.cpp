@@ -10,6 +10,7 @@
 
 #include "mpsim/base/error.h"
 #include "mpsim/numerics/quantizer.h"
+#include "mpsim/numerics/scalar_format.h"
 
 namespace mpsim::num {
 namespace {
@@ -215,6 +216,67 @@ TEST(BlockOptions, RejectsWhatTheFormatDoesNotTake) {
   QuantizeOptions zero;
   zero.block = 0;
   EXPECT_THROW(builtin_formats().create("mxfp4", zero), ConfigError);
+}
+
+}  // namespace
+}  // namespace mpsim::num
+
+namespace mpsim::num {
+namespace {
+
+// The block kernels (a fast FP32 path for rne/rna) must equal per-element exact rounding of
+// x * 2^-e by the element's ScalarFormat, for every MX/BFP format and every rounding mode.
+TEST(MxCrossCheck, EveryElementEqualsTheExactEngine) {
+  struct Fmt {
+    const char* name;
+    ScalarFormat el;
+    int frac_bits;  // integer elements: value = k * 2^-frac_bits
+  };
+  const Fmt fmts[] = {{"mxfp8_e4m3", ScalarFormat::fp8_e4m3(), -1},
+                      {"mxfp8_e5m2", ScalarFormat::fp8_e5m2(), -1},
+                      {"mxfp6_e3m2", ScalarFormat::fp6_e3m2(), -1},
+                      {"mxfp6_e2m3", ScalarFormat::fp6_e2m3(), -1},
+                      {"mxfp4", ScalarFormat::fp4_e2m1(), -1},
+                      {"mxint8", ScalarFormat::integer("int8", 8, true), 6},
+                      {"bfp16", ScalarFormat::integer("int8", 8, true), 6},
+                      {"bfp12", ScalarFormat::integer("int4", 4, true), 2}};
+  std::mt19937 rng(31337);
+  for (const auto& f : fmts) {
+    for (Rounding r : {Rounding::kNearestEven, Rounding::kNearestAway, Rounding::kHalfUp,
+                       Rounding::kTowardZero, Rounding::kFloor}) {
+      QuantizeOptions o;
+      o.rounding = r;
+      auto q = builtin_formats().create(f.name, o);
+      for (int trial = 0; trial < 100; ++trial) {
+        std::vector<float> x(32);
+        const int spread = static_cast<int>(rng() % 250) - 125;
+        for (auto& v : x) {
+          // Random bits in a few binades below the spread, plus exact ties on the element grid.
+          v = std::ldexp(static_cast<float>(static_cast<std::int32_t>(rng() % 4096) - 2048), spread - 11);
+          if (rng() % 4 == 0) v = std::ldexp(static_cast<float>(static_cast<int>(rng() % 64) - 32) + 0.5f, spread - 5);
+        }
+        const auto got = q->quantize(x);
+        const int e = static_cast<int>(got.scales[0].scale_code) - 127;
+        for (int i = 0; i < 32; ++i) {
+          const double scaled = std::ldexp(static_cast<double>(x[i]), -e);
+          std::uint32_t want = 0;
+          if (f.frac_bits < 0) {
+            want = f.el.encode_exact(ExactValue::from_double(scaled), r, Overflow::kSaturate);
+          } else {
+            want = f.el.encode_exact(ExactValue::from_double(std::ldexp(scaled, f.frac_bits)), r,
+                                     Overflow::kSaturate);
+            if (want == (1u << (f.el.bits() - 1))) want += 1;  // symmetric clamp
+          }
+          if (f.frac_bits < 0 && f.el.decode(want) == 0) {
+            // +-0 both mean zero; the sign of a zero element follows the input's sign.
+            ASSERT_EQ(got.values[i], 0.0f) << f.name;
+            continue;
+          }
+          ASSERT_EQ(got.codes[i], want) << f.name << " " << to_string(r) << " x=" << x[i] << " e=" << e;
+        }
+      }
+    }
+  }
 }
 
 }  // namespace

@@ -6,8 +6,10 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <cstring>
 #include <limits>
 
+#include "float_kernel.h"
 #include "mpsim/numerics/quantizer.h"
 #include "mpsim/numerics/scalar_format.h"
 
@@ -93,25 +95,30 @@ int shared_exponent(float amax, const Element& el, ScaleRule rule) {
 class BlockQuantizer final : public Quantizer {
  public:
   BlockQuantizer(FormatInfo info, Element el, ResolvedOptions opts)
-      : info_(std::move(info)), el_(std::move(el)), opts_(opts) {}
+      : info_(std::move(info)), el_(std::move(el)), opts_(opts), kernel_(el_.is_int ? ElementKernel::for_int(el_.fmt.bits(), el_.frac_bits, opts.rounding)
+                                  : ElementKernel::for_float(el_.fmt, opts.rounding)) {}
   const FormatInfo& info() const override { return info_; }
 
   QuantizedRow quantize(std::span<const float> x) const override {
     QuantizedRow row;
+    quantize_into(x, row);
+    return row;
+  }
+
+  void quantize_into(std::span<const float> x, QuantizedRow& row) const override {
     row.format = info_.name;
+    row.scales.clear();
+    row.packed.clear();
+    row.row_params.clear();
     row.block = opts_.size;
     row.codes.resize(x.size());
     row.values.resize(x.size());
     const auto k = static_cast<std::size_t>(opts_.size);
     for (std::size_t b0 = 0; b0 < x.size(); b0 += k) {
       const std::size_t n = std::min(k, x.size() - b0);
-      float amax = 0;
-      bool special = false;
-      for (std::size_t i = 0; i < n; ++i) {
-        const float v = x[b0 + i];
-        special |= !std::isfinite(v);
-        amax = std::max(amax, std::fabs(v));
-      }
+      const std::uint32_t amax_bits = ElementKernel::abs_max_bits(x.data() + b0, n);
+      const bool special = amax_bits >= 0x7F800000u;
+      const float amax = std::bit_cast<float>(amax_bits);
       StoredScale s;
       if (special) {  // a NaN or Inf anywhere makes the whole block NaN (§2.1)
         s.scale = std::numeric_limits<double>::quiet_NaN();
@@ -127,13 +134,16 @@ class BlockQuantizer final : public Quantizer {
       s.scale = std::ldexp(1.0, e);
       s.scale_code = static_cast<std::uint32_t>(e + 127);
       row.scales.push_back(s);
+      if (kernel_.fast()) {
+        kernel_.run(x.data() + b0, n, e, row.codes.data() + b0, row.values.data() + b0);
+        continue;
+      }
       for (std::size_t i = 0; i < n; ++i) {
         const std::uint32_t c = el_.encode(std::ldexp(static_cast<double>(x[b0 + i]), -e), opts_.rounding);
         row.codes[b0 + i] = c;
         row.values[b0 + i] = static_cast<float>(std::ldexp(el_.decode(c), e));
       }
     }
-    return row;
   }
 
   std::vector<float> dequantize(const QuantizedRow& row) const override {
@@ -152,6 +162,7 @@ class BlockQuantizer final : public Quantizer {
   FormatInfo info_;
   Element el_;
   ResolvedOptions opts_;
+  ElementKernel kernel_;
 };
 
 void add_block(FormatRegistry& r, std::string name, std::string description, Element el, bool mx) {

@@ -2,6 +2,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <fmt/format.h>
 
+#include <bit>
+
+#include "float_kernel.h"
 #include "mpsim/numerics/quantizer.h"
 #include "mpsim/numerics/scalar_format.h"
 
@@ -14,19 +17,46 @@ const std::vector<Rounding> kAllRoundings{Rounding::kNearestEven, Rounding::kNea
 class ScalarQuantizer final : public Quantizer {
  public:
   ScalarQuantizer(FormatInfo info, ScalarFormat fmt, ResolvedOptions opts)
-      : info_(std::move(info)), fmt_(std::move(fmt)), opts_(opts) {}
+      : info_(std::move(info)),
+        fmt_(std::move(fmt)),
+        opts_(opts),
+        kernel_(ElementKernel::for_float(fmt_, opts.rounding)) {}
   const FormatInfo& info() const override { return info_; }
 
   QuantizedRow quantize(std::span<const float> x) const override {
     QuantizedRow row;
+    quantize_into(x, row);
+    return row;
+  }
+
+  void quantize_into(std::span<const float> x, QuantizedRow& row) const override {
     row.format = info_.name;
+    row.block = 0;
+    row.scales.clear();
+    row.packed.clear();
+    row.row_params.clear();
     row.codes.resize(x.size());
     row.values.resize(x.size());
+    if (kernel_.fast() && fmt_.is_float()) {
+      kernel_.run(x.data(), x.size(), 0, row.codes.data(), row.values.data());
+      // The kernel saturates and assumes finite inputs: redo non-finite inputs and, under the
+      // Inf/NaN overflow rule, every saturated element, with the exact engine.
+      const std::uint32_t max_mag = fmt_.max_code();
+      const std::uint32_t mag_mask = (1u << (fmt_.bits() - 1)) - 1;
+      for (std::size_t i = 0; i < x.size(); ++i) {
+        const bool special = (std::bit_cast<std::uint32_t>(x[i]) & 0x7FFFFFFFu) >= 0x7F800000u;
+        const bool saturated = (row.codes[i] & mag_mask) == max_mag;
+        if (special || (saturated && opts_.overflow == Overflow::kInfNan)) {
+          row.codes[i] = fmt_.encode(x[i], opts_.rounding, opts_.overflow);
+          row.values[i] = static_cast<float>(fmt_.decode(row.codes[i]));
+        }
+      }
+      return;
+    }
     for (std::size_t i = 0; i < x.size(); ++i) {
       row.codes[i] = fmt_.encode(x[i], opts_.rounding, opts_.overflow);
       row.values[i] = static_cast<float>(fmt_.decode(row.codes[i]));
     }
-    return row;
   }
 
   std::vector<float> dequantize(const QuantizedRow& row) const override {
@@ -39,6 +69,7 @@ class ScalarQuantizer final : public Quantizer {
   FormatInfo info_;
   ScalarFormat fmt_;
   ResolvedOptions opts_;
+  ElementKernel kernel_;
 };
 
 void add_scalar(FormatRegistry& r, const ScalarFormat& f, std::string description,

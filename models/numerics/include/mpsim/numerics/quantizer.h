@@ -82,6 +82,9 @@ class Quantizer {
   // Contract: deterministic; values[i] == dequantize(result)[i] bit for bit; never throws for
   //           finite or non-finite inputs (NaN/Inf follow the format's documented rule).
   virtual QuantizedRow quantize(std::span<const float> x) const = 0;
+  /// Same as quantize(), reusing `out`'s storage (no allocation once its vectors are large enough).
+  // Contract: leaves `out` equal to quantize(x). The default implementation just assigns.
+  virtual void quantize_into(std::span<const float> x, QuantizedRow& out) const { out = quantize(x); }
   /// Rebuilds FP32 values from codes and stored scales alone.
   // Contract: uses only row.codes, row.scales, row.row_params and row.block.
   virtual std::vector<float> dequantize(const QuantizedRow& row) const = 0;
