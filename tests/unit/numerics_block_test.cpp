@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "mpsim/base/error.h"
+#include "mpsim/numerics/block_dot.h"
 #include "mpsim/numerics/quantizer.h"
 #include "mpsim/numerics/scalar_format.h"
 
@@ -277,6 +278,70 @@ TEST(MxCrossCheck, EveryElementEqualsTheExactEngine) {
       }
     }
   }
+}
+
+}  // namespace
+}  // namespace mpsim::num
+
+
+
+namespace mpsim::num {
+namespace {
+
+TEST(BlockDot, HandWorkedMxfp4) {
+  // A = [1, 2, 3, 6] (amax 6 -> X = 1), B = [0.5, -1, 4, 1] (amax 4 -> X = 1):
+  // 0.5 - 2 + 12 + 6 = 16.5, exact.
+  auto q = builtin_formats().create("mxfp4");
+  const auto a = q->quantize(std::vector<float>{1, 2, 3, 6});
+  const auto b = q->quantize(std::vector<float>{0.5f, -1, 4, 1});
+  const auto r = block_dot_detailed(a, b);
+  EXPECT_EQ(r.value, 16.5f);
+  // In units of 2^-1 * 2^-1: k_a = [2, 4, 6, 12], k_b = [1, -2, 8, 2]: sum 66 -> 8 signed bits.
+  EXPECT_EQ(r.max_block_sum_bits, 8);
+}
+
+TEST(BlockDot, E5m2BlockSumsNeedMoreThan64Bits) {
+  // 32 products of max * max: k = 57344 / 2^-16 = 3758096384 each, squared and summed: ~2^68.
+  auto q = builtin_formats().create("mxfp8_e5m2");
+  const std::vector<float> x(32, 57344.0f);
+  const auto a = q->quantize(x);
+  const auto r = block_dot_detailed(a, a);
+  EXPECT_EQ(r.value, 32.0f * 57344.0f * 57344.0f);
+  EXPECT_EQ(r.max_block_sum_bits, 70);  // numerics.md §2.5
+}
+
+TEST(BlockDot, MatchesDoubleBlockSumsThenFp32Accumulation) {
+  // For 4- to 8-bit MX elements a block's exact sum fits a double, so "exact block sum, one FP32
+  // rounding, FP32 adds in order" can be recomputed independently with native arithmetic.
+  std::mt19937 rng(8);
+  std::normal_distribution<float> n(0.0f, 1.0f);
+  for (const char* f : {"mxfp4", "mxfp6_e2m3", "mxfp6_e3m2", "mxfp8_e4m3", "mxint8", "bfp12"}) {
+    auto q = builtin_formats().create(f);
+    for (int trial = 0; trial < 50; ++trial) {
+      std::vector<float> xa(200), xb(200);
+      for (auto& v : xa) v = n(rng) * std::ldexp(1.0f, static_cast<int>(rng() % 20) - 10);
+      for (auto& v : xb) v = n(rng);
+      const auto a = q->quantize(xa);
+      const auto b = q->quantize(xb);
+      float acc = 0;
+      for (std::size_t blk = 0; blk * 32 < xa.size(); ++blk) {
+        double s = 0;
+        for (std::size_t i = blk * 32; i < std::min<std::size_t>(xa.size(), blk * 32 + 32); ++i)
+          s += (static_cast<double>(a.values[i]) / a.scales[blk].scale) *
+               (static_cast<double>(b.values[i]) / b.scales[blk].scale);
+        acc += static_cast<float>(s * a.scales[blk].scale * b.scales[blk].scale);
+      }
+      ASSERT_EQ(block_dot(a, b), acc) << f << " trial " << trial;
+    }
+  }
+}
+
+TEST(BlockDot, RejectsNonBlockFormatsAndShapeMismatch) {
+  auto mx = builtin_formats().create("mxfp4");
+  auto i8 = builtin_formats().create("int8");
+  const std::vector<float> x{1, 2, 3};
+  EXPECT_THROW(block_dot(mx->quantize(x), i8->quantize(x)), ConfigError);
+  EXPECT_THROW(block_dot(mx->quantize(x), mx->quantize(std::vector<float>{1, 2})), ConfigError);
 }
 
 }  // namespace
