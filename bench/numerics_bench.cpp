@@ -50,7 +50,9 @@ void BM_Quantize(benchmark::State& state, const char* format) {
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * x.size()));
 }
 BENCHMARK_CAPTURE(BM_Quantize, mxfp4, "mxfp4")->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK_CAPTURE(BM_Quantize, int4_g128, "int4_g128")->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_Quantize, int4_g128, "int4_g128")
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 BENCHMARK_CAPTURE(BM_Quantize, fp8_e4m3, "fp8_e4m3")->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK_CAPTURE(BM_Quantize, bfp12, "bfp12")->Unit(benchmark::kMillisecond)->UseRealTime();
 

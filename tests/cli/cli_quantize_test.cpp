@@ -3,12 +3,12 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 #include <sys/wait.h>
 
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "mpsim/app/number_text.h"
@@ -32,8 +32,8 @@ Result run(const std::string& args, const std::string& input) {
   const auto in_path = dir / ("mpsim_cli_in_" + tag);
   const auto err_path = dir / ("mpsim_cli_err_" + tag);
   std::ofstream(in_path) << input;
-  const std::string cmd = std::string(MPSIM_EXE) + " " + args + " < " + in_path.string() + " 2> " +
-                          err_path.string();
+  const std::string cmd =
+      std::string(MPSIM_EXE) + " " + args + " < " + in_path.string() + " 2> " + err_path.string();
   Result r;
   FILE* p = ::popen(cmd.c_str(), "r");
   char buf[4096];
@@ -65,7 +65,8 @@ TEST(CliQuantize, SeparatorsHexFloatsAndFp32Rounding) {
 }
 
 TEST(CliQuantize, JsonHasValuesCodesAndScales) {
-  const auto r = run("quantize --format mxfp4 --block 4 --json", "0.3 -1.7 2.9 3.0 5.0 -11.0 0.0 7.0");
+  const auto r =
+      run("quantize --format mxfp4 --block 4 --json", "0.3 -1.7 2.9 3.0 5.0 -11.0 0.0 7.0");
   ASSERT_EQ(r.status, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["format"], "mxfp4");
@@ -123,17 +124,22 @@ TEST(CliQuantizeErrors, BadTokensExit2NamingLineAndColumn) {
 TEST(CliQuantizeErrors, OptionsTheFormatDoesNotTake) {
   const auto r = run("quantize --format int8 --block 32", "1");
   EXPECT_EQ(r.status, 2);
-  EXPECT_THAT(r.err, HasSubstr("--block: format 'int8' is a scalar format and takes no block size"));
+  EXPECT_THAT(r.err,
+              HasSubstr("--block: format 'int8' is a scalar format and takes no block size"));
   const auto g = run("quantize --format mxfp4 --group 32", "1");
   EXPECT_EQ(g.status, 2);
-  EXPECT_THAT(g.err, HasSubstr("--group: format 'mxfp4' has blocks, not groups: use --block instead"));
+  EXPECT_THAT(g.err,
+              HasSubstr("--group: format 'mxfp4' has blocks, not groups: use --block instead"));
   const auto o = run("quantize --format fp4_e2m1 --overflow inf", "1");
   EXPECT_EQ(o.status, 2);
   EXPECT_THAT(o.err, HasSubstr("does not support overflow 'inf' (supported: saturate)"));
   const auto m = run("quantize --format int8 --rounding nearest --overflow clamp", "1");
   EXPECT_EQ(m.status, 2);
-  EXPECT_THAT(m.err, HasSubstr("--rounding: unknown rounding 'nearest' (known: rne, rna, rhu, rtz, floor)"));
-  EXPECT_THAT(m.err, HasSubstr("--overflow: unknown overflow mode 'clamp' (known: saturate, inf, wrap)"));
+  EXPECT_THAT(
+      m.err,
+      HasSubstr("--rounding: unknown rounding 'nearest' (known: rne, rna, rhu, rtz, floor)"));
+  EXPECT_THAT(m.err,
+              HasSubstr("--overflow: unknown overflow mode 'clamp' (known: saturate, inf, wrap)"));
   const auto b = run("quantize --format mxfp4 --block 0", "1");
   EXPECT_EQ(b.status, 2);
   EXPECT_THAT(b.err, HasSubstr("--block: block size must be in [1, 1048576], got 0"));

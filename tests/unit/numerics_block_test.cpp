@@ -20,7 +20,8 @@ QuantizedRow quantize(std::string_view fmt, const std::vector<float>& x, Quantiz
   return builtin_formats().create(fmt, o)->quantize(x);
 }
 
-std::vector<float> values(std::string_view fmt, const std::vector<float>& x, QuantizeOptions o = {}) {
+std::vector<float> values(std::string_view fmt, const std::vector<float>& x,
+                          QuantizeOptions o = {}) {
   return quantize(fmt, x, o).values;
 }
 
@@ -39,7 +40,8 @@ TEST(MxWorkedExamples, Mxfp4ExampleA) {
   EXPECT_EQ(rne.scales[0].scale, 2.0);
   EXPECT_EQ(rne.scales[0].scale_code, 128u);
   // Element codes: 0, -1 (0b1010), 1.5 (0b0011), 1.5, 2 (0b0100), -6 (0b1111), 0, 4 (0b0110).
-  EXPECT_EQ(rne.codes, (std::vector<std::uint32_t>{0, 0b1010, 0b0011, 0b0011, 0b0100, 0b1111, 0, 0b0110}));
+  EXPECT_EQ(rne.codes,
+            (std::vector<std::uint32_t>{0, 0b1010, 0b0011, 0b0011, 0b0100, 0b1111, 0, 0b0110}));
   // microxcaling's ties-away: only 2.5 -> 3 differs (3.5 -> 4 either way).
   EXPECT_EQ(values("mxfp4", v, with_rounding(Rounding::kNearestAway)),
             (std::vector<float>{0, -2, 3, 3, 6, -12, 0, 8}));
@@ -66,7 +68,8 @@ TEST(BfpWorkedExamples, Bfp12AndBfp16) {
 }
 
 TEST(MxInt8, SymmetricClampAndDecodingOfMinusTwo) {
-  // amax 1.999 -> E = 0, step 1/64: -1.999*64 = -127.9 rounds to -128, clamped to -127 (never 0x80).
+  // amax 1.999 -> E = 0, step 1/64: -1.999*64 = -127.9 rounds to -128, clamped to -127 (never
+  // 0x80).
   const auto q = quantize("mxint8", {-1.999f, 1.0f});
   EXPECT_EQ(q.values[0], -127.0f / 64);
   EXPECT_EQ(q.codes[0], 0x81u);
@@ -102,8 +105,8 @@ TEST(MxScaleRules, E4m3Amax500UnderEveryRule) {
 TEST(MxSpecialBlocks, NanOrInfMakesTheWholeBlockNanOthersUntouched) {
   QuantizeOptions o;
   o.block = 4;
-  std::vector<float> x{1, 2, std::numeric_limits<float>::quiet_NaN(), 3, 1, 2, 3, 4,
-                       std::numeric_limits<float>::infinity(), 0, 0, 0};
+  std::vector<float> x{1, 2, std::numeric_limits<float>::quiet_NaN(), 3, 1, 2,
+                       3, 4, std::numeric_limits<float>::infinity(),  0, 0, 0};
   for (std::string_view f : {"mxfp4", "mxfp8_e5m2", "mxint8", "bfp16"}) {
     const auto q = quantize(f, x, o);
     ASSERT_EQ(q.scales.size(), 3u);
@@ -174,15 +177,17 @@ TEST(MxCrossCheck, MatchesAnIndependentMicroxcalingStyleReference) {
     int ebits, mbits, emax;
     double max_norm;
   };
-  const Fmt fmts[] = {{"mxfp8_e4m3", 4, 3, 8, 448},   {"mxfp8_e5m2", 5, 2, 15, 57344},
-                      {"mxfp6_e3m2", 3, 2, 4, 28},    {"mxfp6_e2m3", 2, 3, 2, 7.5},
+  const Fmt fmts[] = {{"mxfp8_e4m3", 4, 3, 8, 448},
+                      {"mxfp8_e5m2", 5, 2, 15, 57344},
+                      {"mxfp6_e3m2", 3, 2, 4, 28},
+                      {"mxfp6_e2m3", 2, 3, 2, 7.5},
                       {"mxfp4", 2, 1, 2, 6}};
   std::mt19937 rng(99);
   std::normal_distribution<float> normal(0.0f, 1.0f);
   for (const auto& f : fmts) {
     for (bool away : {false, true}) {
-      auto q = builtin_formats().create(f.name, with_rounding(away ? Rounding::kNearestAway
-                                                                   : Rounding::kNearestEven));
+      auto q = builtin_formats().create(
+          f.name, with_rounding(away ? Rounding::kNearestAway : Rounding::kNearestEven));
       for (int trial = 0; trial < 200; ++trial) {
         std::vector<float> x(32);
         const float spread = std::ldexp(1.0f, static_cast<int>(rng() % 60) - 30);
@@ -190,12 +195,13 @@ TEST(MxCrossCheck, MatchesAnIndependentMicroxcalingStyleReference) {
         if (trial % 3 == 0) x[rng() % 32] *= 100;  // an outlier
         float amax = 0;
         for (float v : x) amax = std::max(amax, std::fabs(v));
-        const int shared = std::clamp(static_cast<int>(std::floor(std::log2(amax))) - f.emax, -127, 127);
+        const int shared =
+            std::clamp(static_cast<int>(std::floor(std::log2(amax))) - f.emax, -127, 127);
         const auto got = q->quantize(x);
         for (int i = 0; i < 32; ++i) {
-          const double want =
-              reference_element(std::ldexp(static_cast<double>(x[i]), -shared), f.ebits, f.mbits,
-                                f.max_norm, away) * std::ldexp(1.0, shared);
+          const double want = reference_element(std::ldexp(static_cast<double>(x[i]), -shared),
+                                                f.ebits, f.mbits, f.max_norm, away) *
+                              std::ldexp(1.0, shared);
           ASSERT_EQ(static_cast<double>(got.values[i]), want)
               << f.name << " x=" << x[i] << " trial " << trial << (away ? " rna" : " rne");
         }
@@ -253,8 +259,11 @@ TEST(MxCrossCheck, EveryElementEqualsTheExactEngine) {
         const int spread = static_cast<int>(rng() % 250) - 125;
         for (auto& v : x) {
           // Random bits in a few binades below the spread, plus exact ties on the element grid.
-          v = std::ldexp(static_cast<float>(static_cast<std::int32_t>(rng() % 4096) - 2048), spread - 11);
-          if (rng() % 4 == 0) v = std::ldexp(static_cast<float>(static_cast<int>(rng() % 64) - 32) + 0.5f, spread - 5);
+          v = std::ldexp(static_cast<float>(static_cast<std::int32_t>(rng() % 4096) - 2048),
+                         spread - 11);
+          if (rng() % 4 == 0)
+            v = std::ldexp(static_cast<float>(static_cast<int>(rng() % 64) - 32) + 0.5f,
+                           spread - 5);
         }
         const auto got = q->quantize(x);
         const int e = static_cast<int>(got.scales[0].scale_code) - 127;
@@ -273,7 +282,8 @@ TEST(MxCrossCheck, EveryElementEqualsTheExactEngine) {
             ASSERT_EQ(got.values[i], 0.0f) << f.name;
             continue;
           }
-          ASSERT_EQ(got.codes[i], want) << f.name << " " << to_string(r) << " x=" << x[i] << " e=" << e;
+          ASSERT_EQ(got.codes[i], want)
+              << f.name << " " << to_string(r) << " x=" << x[i] << " e=" << e;
         }
       }
     }
@@ -282,8 +292,6 @@ TEST(MxCrossCheck, EveryElementEqualsTheExactEngine) {
 
 }  // namespace
 }  // namespace mpsim::num
-
-
 
 namespace mpsim::num {
 namespace {

@@ -17,12 +17,16 @@ using ::testing::HasSubstr;
 
 const std::vector<std::string>& required_names() {
   static const std::vector<std::string> v = {
-      "int2", "int3", "int4", "int5", "int6", "int7", "int8", "uint2", "uint3", "uint4", "uint5",
-      "uint6", "uint7", "uint8", "fp16", "bf16", "fp8_e4m3", "fp8_e5m2", "fp6_e3m2", "fp6_e2m3",
-      "fp4_e2m1", "e8m0", "mxfp8_e4m3", "mxfp8_e5m2", "mxfp6_e3m2", "mxfp6_e2m3", "mxfp4", "mxint8",
-      "bfp12", "bfp16", "nf4", "int4_g32", "int4_g64", "int4_g128", "gptq_int4", "qserve_w4a8",
-      "q4_0", "q8_0", "q4_k", "bitmod_fp4", "bitmod_fp3", "bipolar_int2", "bipolar_int3",
-      "bipolar_int4", "bipolar_int5", "bipolar_int6", "bipolar_int7", "bipolar_int8"};
+      "int2",         "int3",         "int4",         "int5",         "int6",
+      "int7",         "int8",         "uint2",        "uint3",        "uint4",
+      "uint5",        "uint6",        "uint7",        "uint8",        "fp16",
+      "bf16",         "fp8_e4m3",     "fp8_e5m2",     "fp6_e3m2",     "fp6_e2m3",
+      "fp4_e2m1",     "e8m0",         "mxfp8_e4m3",   "mxfp8_e5m2",   "mxfp6_e3m2",
+      "mxfp6_e2m3",   "mxfp4",        "mxint8",       "bfp12",        "bfp16",
+      "nf4",          "int4_g32",     "int4_g64",     "int4_g128",    "gptq_int4",
+      "qserve_w4a8",  "q4_0",         "q8_0",         "q4_k",         "bitmod_fp4",
+      "bitmod_fp3",   "bipolar_int2", "bipolar_int3", "bipolar_int4", "bipolar_int5",
+      "bipolar_int6", "bipolar_int7", "bipolar_int8"};
   return v;
 }
 

@@ -3,11 +3,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <gtest/gtest.h>
 
-#include <cstdlib>
-
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <cstdlib>
 #include <limits>
 #include <random>
 #include <vector>
@@ -45,7 +44,8 @@ TEST(ScalarRoundTrip, EveryCodeOfEverySmallFormatUnderEveryMode) {
           if (std::isnan(v)) {
             EXPECT_TRUE(f.is_nan_code(back)) << f.name() << " code " << c;
           } else if (std::isinf(v) && o == Overflow::kSaturate) {
-            EXPECT_EQ(f.decode(back), std::copysign(f.max_finite(), v)) << f.name() << " code " << c;
+            EXPECT_EQ(f.decode(back), std::copysign(f.max_finite(), v))
+                << f.name() << " code " << c;
           } else {
             EXPECT_EQ(back, c) << f.name() << " code " << c << " value " << v << " mode "
                                << to_string(r);
@@ -103,9 +103,12 @@ std::uint32_t expected_pick(const Neighbours& p, double x, Rounding r, const Sca
     toward_zero = away = neg ? p.lo_code : p.hi_code;
   }
   switch (r) {
-    case Rounding::kTowardZero: return toward_zero;
-    case Rounding::kFloor: return p.lo_code;
-    default: break;
+    case Rounding::kTowardZero:
+      return toward_zero;
+    case Rounding::kFloor:
+      return p.lo_code;
+    default:
+      break;
   }
   if (x < mid) return p.lo_code;
   if (x > mid) return p.hi_code;
@@ -113,12 +116,16 @@ std::uint32_t expected_pick(const Neighbours& p, double x, Rounding r, const Sca
     case Rounding::kNearestEven: {
       // "Even" is the code's least significant bit; bipolar and integers use the value's parity.
       if (f.is_float()) return (p.lo_code & 1) == 0 ? p.lo_code : p.hi_code;
-      if (f.kind() == ScalarFormat::Kind::kBipolar) return (p.lo_code & 1) == 0 ? p.lo_code : p.hi_code;
+      if (f.kind() == ScalarFormat::Kind::kBipolar)
+        return (p.lo_code & 1) == 0 ? p.lo_code : p.hi_code;
       return std::fmod(p.lo, 2.0) == 0 ? p.lo_code : p.hi_code;
     }
-    case Rounding::kNearestAway: return away;
-    case Rounding::kHalfUp: return p.hi_code;
-    default: return 0;
+    case Rounding::kNearestAway:
+      return away;
+    case Rounding::kHalfUp:
+      return p.hi_code;
+    default:
+      return 0;
   }
 }
 
@@ -198,10 +205,13 @@ TEST(ScalarEncode, HandWorkedRoundingAndOverflow) {
   EXPECT_EQ(e4m3.encode(1000, Rounding::kFloor, Overflow::kInfNan), 0x7Eu);
   // §12: fp16 max: 65519 -> 65504, 65520 -> Inf.
   EXPECT_EQ(ScalarFormat::fp16().quantize(65519, Rounding::kNearestEven, Overflow::kInfNan), 65504);
-  EXPECT_TRUE(std::isinf(ScalarFormat::fp16().quantize(65520, Rounding::kNearestEven, Overflow::kInfNan)));
-  EXPECT_EQ(ScalarFormat::fp16().quantize(65520, Rounding::kNearestEven, Overflow::kSaturate), 65504);
+  EXPECT_TRUE(
+      std::isinf(ScalarFormat::fp16().quantize(65520, Rounding::kNearestEven, Overflow::kInfNan)));
+  EXPECT_EQ(ScalarFormat::fp16().quantize(65520, Rounding::kNearestEven, Overflow::kSaturate),
+            65504);
   const auto& e5m2 = ScalarFormat::fp8_e5m2();
-  EXPECT_EQ(e5m2.encode(61440, Rounding::kNearestEven, Overflow::kInfNan), 0x7Cu);  // tie to even=Inf
+  EXPECT_EQ(e5m2.encode(61440, Rounding::kNearestEven, Overflow::kInfNan),
+            0x7Cu);  // tie to even=Inf
   EXPECT_EQ(e5m2.encode(61439, Rounding::kNearestEven, Overflow::kInfNan), 0x7Bu);
   // Subnormals: E4M3 2^-10 is half of the smallest subnormal: ties to even -> 0; RNA -> 2^-9.
   EXPECT_EQ(e4m3.encode(std::ldexp(1, -10), Rounding::kNearestEven), 0x00u);
@@ -234,7 +244,7 @@ TEST(ScalarEncode, HandWorkedRoundingAndOverflow) {
   const auto b2 = ScalarFormat::bipolar("bipolar_int2", 2);
   EXPECT_EQ(b2.quantize(0), 1);
   EXPECT_EQ(b2.quantize(-0.1), -1);
-  EXPECT_EQ(b2.quantize(2), 1);   // 2 between 1 (u=2) and 3 (u=3): even u
+  EXPECT_EQ(b2.quantize(2), 1);  // 2 between 1 (u=2) and 3 (u=3): even u
   EXPECT_EQ(b2.quantize(10), 3);
   EXPECT_EQ(b2.quantize(1e-30), 1);  // just above the tie: exact arithmetic, not double rounding
   EXPECT_EQ(b2.quantize(-1e-30), -1);
@@ -249,10 +259,14 @@ TEST(ScalarEncode, NanAndInfinityRules) {
   const double nan = std::numeric_limits<double>::quiet_NaN();
   const double inf = std::numeric_limits<double>::infinity();
   EXPECT_EQ(ScalarFormat::fp8_e4m3().encode(nan), 0x7Fu);
-  EXPECT_EQ(ScalarFormat::fp8_e4m3().encode(inf, Rounding::kNearestEven, Overflow::kSaturate), 0x7Eu);
-  EXPECT_EQ(ScalarFormat::fp8_e4m3().encode(-inf, Rounding::kNearestEven, Overflow::kInfNan), 0xFFu);
-  EXPECT_EQ(ScalarFormat::fp8_e5m2().encode(-inf, Rounding::kNearestEven, Overflow::kInfNan), 0xFCu);
-  EXPECT_EQ(ScalarFormat::fp8_e5m2().encode(inf, Rounding::kNearestEven, Overflow::kSaturate), 0x7Bu);
+  EXPECT_EQ(ScalarFormat::fp8_e4m3().encode(inf, Rounding::kNearestEven, Overflow::kSaturate),
+            0x7Eu);
+  EXPECT_EQ(ScalarFormat::fp8_e4m3().encode(-inf, Rounding::kNearestEven, Overflow::kInfNan),
+            0xFFu);
+  EXPECT_EQ(ScalarFormat::fp8_e5m2().encode(-inf, Rounding::kNearestEven, Overflow::kInfNan),
+            0xFCu);
+  EXPECT_EQ(ScalarFormat::fp8_e5m2().encode(inf, Rounding::kNearestEven, Overflow::kSaturate),
+            0x7Bu);
   EXPECT_EQ(ScalarFormat::fp4_e2m1().encode(nan), 0x8u);  // ml_dtypes: NaN -> -0
   EXPECT_EQ(ScalarFormat::fp4_e2m1().encode(inf), 0x7u);
   EXPECT_EQ(ScalarFormat::integer("int4", 4, true).encode(nan), 0u);
@@ -307,13 +321,16 @@ TEST(ScalarQuantizers, KernelPathEqualsTheExactEngine) {
   std::vector<float> x;
   for (int i = 0; i < 20000; ++i) {
     float v = std::bit_cast<float>(static_cast<std::uint32_t>(rng()));
-    if (i % 3) v = std::ldexp(static_cast<float>(static_cast<int>(rng() % 8192) - 4096), static_cast<int>(rng() % 60) - 40);
+    if (i % 3)
+      v = std::ldexp(static_cast<float>(static_cast<int>(rng() % 8192) - 4096),
+                     static_cast<int>(rng() % 60) - 40);
     x.push_back(v);
   }
   x.push_back(std::numeric_limits<float>::infinity());
   x.push_back(-std::numeric_limits<float>::infinity());
   x.push_back(std::numeric_limits<float>::quiet_NaN());
-  for (const char* name : {"fp16", "bf16", "fp8_e4m3", "fp8_e5m2", "fp6_e3m2", "fp6_e2m3", "fp4_e2m1"}) {
+  for (const char* name :
+       {"fp16", "bf16", "fp8_e4m3", "fp8_e5m2", "fp6_e3m2", "fp6_e2m3", "fp4_e2m1"}) {
     const auto& info = *builtin_formats().find(name);
     for (Overflow o : info.overflows) {
       for (Rounding r : {Rounding::kNearestEven, Rounding::kNearestAway}) {
@@ -329,11 +346,14 @@ TEST(ScalarQuantizers, KernelPathEqualsTheExactEngine) {
                                 : name == std::string("fp6_e2m3") ? ScalarFormat::fp6_e2m3()
                                                                   : ScalarFormat::fp4_e2m1();
         for (std::size_t i = 0; i < x.size(); ++i) {
-          const std::uint32_t want =
-              std::isfinite(x[i]) ? f.encode_exact(ExactValue::from_double(x[i]), r, o) : f.encode(x[i], r, o);
-          ASSERT_EQ(row.codes[i], want) << name << " x=" << x[i] << " " << to_string(r) << " " << to_string(o);
+          const std::uint32_t want = std::isfinite(x[i])
+                                         ? f.encode_exact(ExactValue::from_double(x[i]), r, o)
+                                         : f.encode(x[i], r, o);
+          ASSERT_EQ(row.codes[i], want)
+              << name << " x=" << x[i] << " " << to_string(r) << " " << to_string(o);
           const double dv = f.decode(want);
-          ASSERT_TRUE(std::isnan(dv) ? std::isnan(row.values[i]) : row.values[i] == static_cast<float>(dv));
+          ASSERT_TRUE(std::isnan(dv) ? std::isnan(row.values[i])
+                                     : row.values[i] == static_cast<float>(dv));
         }
       }
     }

@@ -10,7 +10,8 @@ namespace mpsim::num {
 
 Accumulator Accumulator::integer(int width, Overflow o) {
   MPSIM_CHECK(width >= 1 && width <= 128, "integer accumulator width must be in [1, 128]");
-  MPSIM_CHECK(o == Overflow::kWrap || o == Overflow::kSaturate, "integer accumulators wrap or saturate");
+  MPSIM_CHECK(o == Overflow::kWrap || o == Overflow::kSaturate,
+              "integer accumulators wrap or saturate");
   Accumulator a;
   a.is_int_ = true;
   a.width_ = width;

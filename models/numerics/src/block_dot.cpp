@@ -16,7 +16,8 @@ namespace {
 int signed_bits(int128_t v) {
   const uint128_t m = v < 0 ? static_cast<uint128_t>(-(v + 1)) : static_cast<uint128_t>(v);
   const auto hi = static_cast<std::uint64_t>(m >> 64);
-  const int len = hi ? 128 - std::countl_zero(hi) : 64 - std::countl_zero(static_cast<std::uint64_t>(m));
+  const int len =
+      hi ? 128 - std::countl_zero(hi) : 64 - std::countl_zero(static_cast<std::uint64_t>(m));
   return len + 1;
 }
 
@@ -34,7 +35,8 @@ std::optional<BlockElement> block_element(std::string_view f) {
   if (f == "mxfp6_e3m2") return fl(ScalarFormat::fp6_e3m2());
   if (f == "mxfp6_e2m3") return fl(ScalarFormat::fp6_e2m3());
   if (f == "mxfp4") return fl(ScalarFormat::fp4_e2m1());
-  if (f == "mxint8" || f == "bfp16") return BlockElement{ScalarFormat::integer("int8", 8, true), -6};
+  if (f == "mxint8" || f == "bfp16")
+    return BlockElement{ScalarFormat::integer("int8", 8, true), -6};
   if (f == "bfp12") return BlockElement{ScalarFormat::integer("int4", 4, true), -2};
   return std::nullopt;
 }
@@ -46,7 +48,8 @@ BlockDotResult block_dot_detailed(const QuantizedRow& a, const QuantizedRow& b, 
   if (!ea) diags.push_back({"", "a", fmt::format("'{}' is not an MX/BFP block format", a.format)});
   if (!eb) diags.push_back({"", "b", fmt::format("'{}' is not an MX/BFP block format", b.format)});
   if (a.codes.size() != b.codes.size())
-    diags.push_back({"", "", fmt::format("lengths differ: {} vs {}", a.codes.size(), b.codes.size())});
+    diags.push_back(
+        {"", "", fmt::format("lengths differ: {} vs {}", a.codes.size(), b.codes.size())});
   if (a.block != b.block)
     diags.push_back({"", "", fmt::format("block sizes differ: {} vs {}", a.block, b.block)});
   if (!diags.empty()) throw ConfigError(std::move(diags));
@@ -72,7 +75,8 @@ BlockDotResult block_dot_detailed(const QuantizedRow& a, const QuantizedRow& b, 
       return out;
     }
     out.max_block_sum_bits = std::max(out.max_block_sum_bits, signed_bits(sum));
-    const int exp = ea->ulp_exp + eb->ulp_exp + (static_cast<int>(sa) - 127) + (static_cast<int>(sb) - 127);
+    const int exp =
+        ea->ulp_exp + eb->ulp_exp + (static_cast<int>(sa) - 127) + (static_cast<int>(sb) - 127);
     // One FP32 rounding of the exact block result (RNE, §16.3), then FP32 accumulation with `r`.
     const std::uint32_t block_bits = ScalarFormat::fp32().encode_exact(
         ExactValue::from_int(sum, exp), Rounding::kNearestEven, Overflow::kInfNan);

@@ -1,6 +1,6 @@
-// DESCRIPTION: Shared-exponent block formats: OCP MX (mxfp8_e4m3, mxfp8_e5m2, mxfp6_e3m2, mxfp6_e2m3,
-// mxfp4, mxint8) and d-Matrix block floating point (bfp12, bfp16). numerics.md §2, §3, §16.2, §16.4.
-// SPDX-License-Identifier: Apache-2.0
+// DESCRIPTION: Shared-exponent block formats: OCP MX (mxfp8_e4m3, mxfp8_e5m2, mxfp6_e3m2,
+// mxfp6_e2m3, mxfp4, mxint8) and d-Matrix block floating point (bfp12, bfp16). numerics.md §2, §3,
+// §16.2, §16.4. SPDX-License-Identifier: Apache-2.0
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -22,7 +22,7 @@ constexpr std::uint32_t kNanScale = 0xFF;
 
 /// The element type of a block format.
 struct Element {
-  ScalarFormat fmt;   // float element, or a two's complement integer holding k of k * 2^-frac_bits
+  ScalarFormat fmt;  // float element, or a two's complement integer holding k of k * 2^-frac_bits
   bool is_int = false;
   int frac_bits = 0;  // integer elements: value = k * 2^-frac_bits, |k| <= 2^(bits-1) - 1
   int emax = 0;       // floor(log2(max element))
@@ -63,7 +63,9 @@ int floor_log2_double(double a) {
 int shared_exponent(float amax, const Element& el, ScaleRule rule) {
   int e = 0;
   switch (rule) {
-    case ScaleRule::kFloor: e = floor_log2_double(amax) - el.emax; break;
+    case ScaleRule::kFloor:
+      e = floor_log2_double(amax) - el.emax;
+      break;
     case ScaleRule::kCeil: {
       const int f = floor_log2_double(amax);
       e = (std::ldexp(1.0, f) == amax ? f : f + 1) - el.emax;
@@ -95,8 +97,11 @@ int shared_exponent(float amax, const Element& el, ScaleRule rule) {
 class BlockQuantizer final : public Quantizer {
  public:
   BlockQuantizer(FormatInfo info, Element el, ResolvedOptions opts)
-      : info_(std::move(info)), el_(std::move(el)), opts_(opts), kernel_(el_.is_int ? ElementKernel::for_int(el_.fmt.bits(), el_.frac_bits, opts.rounding)
-                                  : ElementKernel::for_float(el_.fmt, opts.rounding)) {}
+      : info_(std::move(info)),
+        el_(std::move(el)),
+        opts_(opts),
+        kernel_(el_.is_int ? ElementKernel::for_int(el_.fmt.bits(), el_.frac_bits, opts.rounding)
+                           : ElementKernel::for_float(el_.fmt, opts.rounding)) {}
   const FormatInfo& info() const override { return info_; }
 
   QuantizedRow quantize(std::span<const float> x) const override {
@@ -139,7 +144,8 @@ class BlockQuantizer final : public Quantizer {
         continue;
       }
       for (std::size_t i = 0; i < n; ++i) {
-        const std::uint32_t c = el_.encode(std::ldexp(static_cast<double>(x[b0 + i]), -e), opts_.rounding);
+        const std::uint32_t c =
+            el_.encode(std::ldexp(static_cast<double>(x[b0 + i]), -e), opts_.rounding);
         row.codes[b0 + i] = c;
         row.values[b0 + i] = static_cast<float>(std::ldexp(el_.decode(c), e));
       }
@@ -151,9 +157,9 @@ class BlockQuantizer final : public Quantizer {
     const auto k = static_cast<std::size_t>(row.block);
     for (std::size_t i = 0; i < out.size(); ++i) {
       const std::uint32_t sc = row.scales.at(i / k).scale_code;
-      out[i] = sc == kNanScale
-                   ? std::numeric_limits<float>::quiet_NaN()
-                   : static_cast<float>(std::ldexp(el_.decode(row.codes[i]), static_cast<int>(sc) - 127));
+      out[i] = sc == kNanScale ? std::numeric_limits<float>::quiet_NaN()
+                               : static_cast<float>(std::ldexp(el_.decode(row.codes[i]),
+                                                               static_cast<int>(sc) - 127));
     }
     return out;
   }
@@ -184,12 +190,18 @@ void add_block(FormatRegistry& r, std::string name, std::string description, Ele
 }  // namespace
 
 void register_block_formats(FormatRegistry& r) {
-  add_block(r, "mxfp8_e4m3", "OCP MX: 32 x FP8 E4M3 + E8M0 scale", float_element(ScalarFormat::fp8_e4m3()), true);
-  add_block(r, "mxfp8_e5m2", "OCP MX: 32 x FP8 E5M2 + E8M0 scale", float_element(ScalarFormat::fp8_e5m2()), true);
-  add_block(r, "mxfp6_e3m2", "OCP MX: 32 x FP6 E3M2 + E8M0 scale", float_element(ScalarFormat::fp6_e3m2()), true);
-  add_block(r, "mxfp6_e2m3", "OCP MX: 32 x FP6 E2M3 + E8M0 scale", float_element(ScalarFormat::fp6_e2m3()), true);
-  add_block(r, "mxfp4", "OCP MX: 32 x FP4 E2M1 + E8M0 scale", float_element(ScalarFormat::fp4_e2m1()), true);
-  add_block(r, "mxint8", "OCP MX: 32 x INT8 (k/64, symmetric clamp) + E8M0 scale", int_element(8), true);
+  add_block(r, "mxfp8_e4m3", "OCP MX: 32 x FP8 E4M3 + E8M0 scale",
+            float_element(ScalarFormat::fp8_e4m3()), true);
+  add_block(r, "mxfp8_e5m2", "OCP MX: 32 x FP8 E5M2 + E8M0 scale",
+            float_element(ScalarFormat::fp8_e5m2()), true);
+  add_block(r, "mxfp6_e3m2", "OCP MX: 32 x FP6 E3M2 + E8M0 scale",
+            float_element(ScalarFormat::fp6_e3m2()), true);
+  add_block(r, "mxfp6_e2m3", "OCP MX: 32 x FP6 E2M3 + E8M0 scale",
+            float_element(ScalarFormat::fp6_e2m3()), true);
+  add_block(r, "mxfp4", "OCP MX: 32 x FP4 E2M1 + E8M0 scale",
+            float_element(ScalarFormat::fp4_e2m1()), true);
+  add_block(r, "mxint8", "OCP MX: 32 x INT8 (k/64, symmetric clamp) + E8M0 scale", int_element(8),
+            true);
   add_block(r, "bfp12", "d-Matrix BFP12: 4-bit sign+mantissa (|k| <= 7) + 8-bit shared exponent",
             int_element(4), false);
   add_block(r, "bfp16", "d-Matrix BFP16: 8-bit sign+mantissa (|k| <= 127) + 8-bit shared exponent",

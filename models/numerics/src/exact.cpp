@@ -45,7 +45,8 @@ ExactValue ExactValue::from_int(int128_t value, int exp2) {
 
 double ExactValue::to_double() const {
   // Splits the magnitude so each part converts exactly; the final add rounds once at most.
-  const double hi = std::ldexp(static_cast<double>(static_cast<std::uint64_t>(mag >> 64)), exp + 64);
+  const double hi =
+      std::ldexp(static_cast<double>(static_cast<std::uint64_t>(mag >> 64)), exp + 64);
   const double lo = std::ldexp(static_cast<double>(static_cast<std::uint64_t>(mag)), exp);
   const double r = hi + lo;
   return negative ? -r : r;
@@ -60,7 +61,8 @@ ExactValue ExactValue::add(const ExactValue& a, const ExactValue& b) {
   MPSIM_CHECK(!a.sticky && !b.sticky, "ExactValue::add takes exact operands");
   if (a.mag == 0) return b.mag == 0 ? ExactValue{a.negative && b.negative, 0, 0, false} : b;
   if (b.mag == 0) return a;
-  // Order by the position of the top bit so `big` has the larger (or equal) exponent of its top bit.
+  // Order by the position of the top bit so `big` has the larger (or equal) exponent of its top
+  // bit.
   const ExactValue* big = &a;
   const ExactValue* small = &b;
   if (floor_log2(b) > floor_log2(a)) std::swap(big, small);
@@ -140,11 +142,21 @@ RoundedMagnitude round_magnitude(const ExactValue& v, int quantum_exp, Rounding 
   out.tie = tie;
   bool up = false;
   switch (r) {
-    case Rounding::kNearestEven: up = above || (tie && (out.q & 1) != 0); break;
-    case Rounding::kNearestAway: up = above || tie; break;
-    case Rounding::kHalfUp: up = above || (tie && !v.negative); break;
-    case Rounding::kTowardZero: up = false; break;
-    case Rounding::kFloor: up = v.negative && out.inexact; break;
+    case Rounding::kNearestEven:
+      up = above || (tie && (out.q & 1) != 0);
+      break;
+    case Rounding::kNearestAway:
+      up = above || tie;
+      break;
+    case Rounding::kHalfUp:
+      up = above || (tie && !v.negative);
+      break;
+    case Rounding::kTowardZero:
+      up = false;
+      break;
+    case Rounding::kFloor:
+      up = v.negative && out.inexact;
+      break;
   }
   if (up) out.q += 1;
   return out;

@@ -88,8 +88,7 @@ inline void float_kernel_vec(const float* __restrict x, std::size_t n, float inv
                          : __builtin_convertvector((q + 0x1.8p23f) - 0x1.8p23f, I8);
     I8 mag = abits >= static_cast<std::int32_t>(k.min_normal_bits) ? normal : sub;
     mag = mag < k.max_mag ? mag : k.max_mag;
-    const U8 code = (std::bit_cast<U8>(sign) >> (31 - k.sign_shift)) |
-                    std::bit_cast<U8>(mag);
+    const U8 code = (std::bit_cast<U8>(sign) >> (31 - k.sign_shift)) | std::bit_cast<U8>(mag);
     const I8 norm_bits = (mag + k.rebias) << k.drop;
     const F8 vsub = __builtin_convertvector(mag, F8) * k.sub_step;
     const I8 m = mag >= k.man_one ? norm_bits : std::bit_cast<I8>(vsub);
@@ -114,7 +113,8 @@ inline std::uint32_t abs_max_bits_body(const float* x, std::size_t n) {
   }
   std::int32_t m = 0;
   for (int l = 0; l < 8; ++l) m = std::max(m, acc[l]);
-  for (; i < n; ++i) m = std::max(m, static_cast<std::int32_t>(std::bit_cast<std::uint32_t>(x[i]) & 0x7FFFFFFFu));
+  for (; i < n; ++i)
+    m = std::max(m, static_cast<std::int32_t>(std::bit_cast<std::uint32_t>(x[i]) & 0x7FFFFFFFu));
   return static_cast<std::uint32_t>(m);
 }
 
@@ -139,7 +139,6 @@ MPSIM_CLONES void int_kernel_rna(const float* x, std::size_t n, float inv, float
   int_kernel_body<true>(x, n, inv, scale, k, codes, values);
 }
 #undef MPSIM_CLONES
-
 
 float pow2f(int e) {
   // 2^-127..2^127 are all FP32 values (2^-127 a subnormal): built from bits, exactly.
@@ -182,7 +181,9 @@ ElementKernel ElementKernel::for_int(int bits, int frac_bits, Rounding r) {
   return k;
 }
 
-std::uint32_t ElementKernel::abs_max_bits(const float* x, std::size_t n) { return abs_max_bits_impl(x, n); }
+std::uint32_t ElementKernel::abs_max_bits(const float* x, std::size_t n) {
+  return abs_max_bits_impl(x, n);
+}
 
 void ElementKernel::run(const float* x, std::size_t n, int e, std::uint32_t* codes,
                         float* values) const {

@@ -55,8 +55,9 @@ ResolvedOptions FormatRegistry::resolve(const FormatInfo& info, const QuantizeOp
     if (!v) return;
     const std::string field = fmt::format("--{}", opt);
     if (info.layout == Layout::kScalar) {
-      diags.push_back({"", field,
-                       fmt::format("format '{}' is a scalar format and takes no {} size", info.name, opt)});
+      diags.push_back(
+          {"", field,
+           fmt::format("format '{}' is a scalar format and takes no {} size", info.name, opt)});
     } else if (info.layout != want) {
       diags.push_back({"", field,
                        fmt::format("format '{}' has {}s, not {}s: use --{} instead", info.name,
@@ -64,8 +65,8 @@ ResolvedOptions FormatRegistry::resolve(const FormatInfo& info, const QuantizeOp
     } else if (info.size_fixed) {
       if (*v != info.default_size)
         diags.push_back({"", field,
-                         fmt::format("format '{}' has a fixed {} size of {}; got {}", info.name, opt,
-                                     info.default_size, *v)});
+                         fmt::format("format '{}' has a fixed {} size of {}; got {}", info.name,
+                                     opt, info.default_size, *v)});
     } else if (*v < 1 || *v > (1 << 20)) {
       diags.push_back({"", field, fmt::format("{} size must be in [1, 1048576], got {}", opt, *v)});
     } else {
@@ -76,27 +77,32 @@ ResolvedOptions FormatRegistry::resolve(const FormatInfo& info, const QuantizeOp
   check_size(opts.group, "group", Layout::kGroup);
   r.rounding = info.roundings.front();
   if (opts.rounding) {
-    if (std::find(info.roundings.begin(), info.roundings.end(), *opts.rounding) == info.roundings.end())
-      diags.push_back({"", "--rounding",
-                       fmt::format("format '{}' does not support rounding '{}' (supported: {})",
-                                   info.name, to_string(*opts.rounding), join_names(info.roundings))});
+    if (std::find(info.roundings.begin(), info.roundings.end(), *opts.rounding) ==
+        info.roundings.end())
+      diags.push_back(
+          {"", "--rounding",
+           fmt::format("format '{}' does not support rounding '{}' (supported: {})", info.name,
+                       to_string(*opts.rounding), join_names(info.roundings))});
     else
       r.rounding = *opts.rounding;
   }
   r.overflow = info.overflows.front();
   if (opts.overflow) {
-    if (std::find(info.overflows.begin(), info.overflows.end(), *opts.overflow) == info.overflows.end())
-      diags.push_back({"", "--overflow",
-                       fmt::format("format '{}' does not support overflow '{}' (supported: {})",
-                                   info.name, to_string(*opts.overflow), join_names(info.overflows))});
+    if (std::find(info.overflows.begin(), info.overflows.end(), *opts.overflow) ==
+        info.overflows.end())
+      diags.push_back(
+          {"", "--overflow",
+           fmt::format("format '{}' does not support overflow '{}' (supported: {})", info.name,
+                       to_string(*opts.overflow), join_names(info.overflows))});
     else
       r.overflow = *opts.overflow;
   }
   if (opts.scale_rule) {
     if (!info.takes_scale_rule)
-      diags.push_back({"", "--scale-rule",
-                       fmt::format("format '{}' has no shared-exponent scale rule (MX formats only)",
-                                   info.name)});
+      diags.push_back(
+          {"", "--scale-rule",
+           fmt::format("format '{}' has no shared-exponent scale rule (MX formats only)",
+                       info.name)});
     else
       r.scale_rule = *opts.scale_rule;
   }

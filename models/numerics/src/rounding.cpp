@@ -8,30 +8,42 @@ namespace mpsim::num {
 
 std::string_view to_string(Rounding r) {
   switch (r) {
-    case Rounding::kNearestEven: return "rne";
-    case Rounding::kNearestAway: return "rna";
-    case Rounding::kHalfUp: return "rhu";
-    case Rounding::kTowardZero: return "rtz";
-    case Rounding::kFloor: return "floor";
+    case Rounding::kNearestEven:
+      return "rne";
+    case Rounding::kNearestAway:
+      return "rna";
+    case Rounding::kHalfUp:
+      return "rhu";
+    case Rounding::kTowardZero:
+      return "rtz";
+    case Rounding::kFloor:
+      return "floor";
   }
   return "?";
 }
 
 std::string_view to_string(Overflow o) {
   switch (o) {
-    case Overflow::kSaturate: return "saturate";
-    case Overflow::kInfNan: return "inf";
-    case Overflow::kWrap: return "wrap";
+    case Overflow::kSaturate:
+      return "saturate";
+    case Overflow::kInfNan:
+      return "inf";
+    case Overflow::kWrap:
+      return "wrap";
   }
   return "?";
 }
 
 std::string_view to_string(ScaleRule s) {
   switch (s) {
-    case ScaleRule::kFloor: return "floor";
-    case ScaleRule::kCeil: return "ceil";
-    case ScaleRule::kEven: return "even";
-    case ScaleRule::kRceil: return "rceil";
+    case ScaleRule::kFloor:
+      return "floor";
+    case ScaleRule::kCeil:
+      return "ceil";
+    case ScaleRule::kEven:
+      return "even";
+    case ScaleRule::kRceil:
+      return "rceil";
   }
   return "?";
 }
@@ -83,13 +95,16 @@ double round_to_integral(double x, Rounding r) {
       if (d < 0.5) return f;
       return std::fmod(f, 2.0) == 0 ? f : f + 1;
     }
-    case Rounding::kNearestAway: return std::round(x);
+    case Rounding::kNearestAway:
+      return std::round(x);
     case Rounding::kHalfUp: {
       const double f = std::floor(x);
       return x - f >= 0.5 ? f + 1 : f;
     }
-    case Rounding::kTowardZero: return std::trunc(x);
-    case Rounding::kFloor: return std::floor(x);
+    case Rounding::kTowardZero:
+      return std::trunc(x);
+    case Rounding::kFloor:
+      return std::floor(x);
   }
   return x;
 }

@@ -80,8 +80,8 @@ const ScalarFormat& ScalarFormat::fp4_e2m1() {
   return f;
 }
 const ScalarFormat& ScalarFormat::e8m0() {
-  static const ScalarFormat f =
-      binary_float("e8m0", 8, 0, 127, Specials::kNanAllOnes, /*has_sign=*/false, /*subnormals=*/false);
+  static const ScalarFormat f = binary_float("e8m0", 8, 0, 127, Specials::kNanAllOnes,
+                                             /*has_sign=*/false, /*subnormals=*/false);
   return f;
 }
 
@@ -102,16 +102,22 @@ int ScalarFormat::emax() const {
 
 std::uint32_t ScalarFormat::max_code() const {
   switch (kind_) {
-    case Kind::kInt: return (1u << (bits_ - 1)) - 1;
+    case Kind::kInt:
+      return (1u << (bits_ - 1)) - 1;
     case Kind::kUInt:
-    case Kind::kBipolar: return (bits_ == 32 ? 0xFFFFFFFFu : (1u << bits_) - 1);
-    case Kind::kFloat: break;
+    case Kind::kBipolar:
+      return (bits_ == 32 ? 0xFFFFFFFFu : (1u << bits_) - 1);
+    case Kind::kFloat:
+      break;
   }
   const std::uint32_t mag_mask = (1u << (exp_bits_ + man_bits_)) - 1;
   switch (specials_) {
-    case Specials::kIeee: return mag_mask - (1u << man_bits_);  // exponent all-ones minus 1
-    case Specials::kNanAllOnes: return mag_mask - 1;
-    case Specials::kNone: return mag_mask;
+    case Specials::kIeee:
+      return mag_mask - (1u << man_bits_);  // exponent all-ones minus 1
+    case Specials::kNanAllOnes:
+      return mag_mask - 1;
+    case Specials::kNone:
+      return mag_mask;
   }
   return mag_mask;
 }
@@ -126,8 +132,9 @@ double ScalarFormat::min_positive() const {
 std::uint32_t ScalarFormat::nan_code(bool negative) const {
   MPSIM_CHECK(has_nan(), "format has no NaN");
   const std::uint32_t mag_mask = (1u << (exp_bits_ + man_bits_)) - 1;
-  std::uint32_t c = specials_ == Specials::kIeee ? (mag_mask - (1u << man_bits_) + 1) | (1u << (man_bits_ - 1))
-                                                 : mag_mask;
+  std::uint32_t c = specials_ == Specials::kIeee
+                        ? (mag_mask - (1u << man_bits_) + 1) | (1u << (man_bits_ - 1))
+                        : mag_mask;
   if (negative && has_sign_) c |= 1u << (exp_bits_ + man_bits_);
   return c;
 }
@@ -156,9 +163,12 @@ double ScalarFormat::decode(std::uint32_t code) const {
       const std::int64_t v = code;
       return static_cast<double>(code >> (bits_ - 1) ? v - (std::int64_t{1} << bits_) : v);
     }
-    case Kind::kUInt: return static_cast<double>(code);
-    case Kind::kBipolar: return 2.0 * static_cast<double>(code) - (std::ldexp(1.0, bits_) - 1.0);
-    case Kind::kFloat: break;
+    case Kind::kUInt:
+      return static_cast<double>(code);
+    case Kind::kBipolar:
+      return 2.0 * static_cast<double>(code) - (std::ldexp(1.0, bits_) - 1.0);
+    case Kind::kFloat:
+      break;
   }
   const std::uint32_t mag_mask = (1u << (exp_bits_ + man_bits_)) - 1;
   const bool neg = has_sign_ && ((code >> (exp_bits_ + man_bits_)) & 1u);
@@ -222,7 +232,8 @@ std::uint32_t ScalarFormat::encode_float_nearest(double v, Rounding r, Overflow 
   int e = static_cast<int>(bits >> 52) - 1023;  // double subnormals give -1023, below any emin
   if (e > emax()) return overflow();
   if (e < emin()) e = emin();
-  const double y = a * std::bit_cast<double>(static_cast<std::uint64_t>(1023 + man_bits_ - e) << 52);
+  const double y =
+      a * std::bit_cast<double>(static_cast<std::uint64_t>(1023 + man_bits_ - e) << 52);
   std::uint64_t q = 0;
   if (r == Rounding::kNearestEven) {
     q = static_cast<std::uint64_t>((y + 0x1p52) - 0x1p52);  // y < 2^25: the FPU rounds to even
@@ -238,7 +249,8 @@ std::uint32_t ScalarFormat::encode_float_nearest(double v, Rounding r, Overflow 
   if (e > emax() || (e == emax() && q > max_man)) return overflow();
   const auto man = static_cast<std::uint32_t>(q);
   if (e == emin() && man < (1u << man_bits_)) return sign | man;
-  return sign | (static_cast<std::uint32_t>(e + bias_) << man_bits_) | (man & ((1u << man_bits_) - 1));
+  return sign | (static_cast<std::uint32_t>(e + bias_) << man_bits_) |
+         (man & ((1u << man_bits_) - 1));
 }
 
 std::uint32_t ScalarFormat::encode_exact(const ExactValue& v, Rounding r, Overflow o) const {
@@ -314,7 +326,8 @@ std::uint32_t ScalarFormat::encode_integer(const ExactValue& v, Rounding r, Over
       iv = iv < lo ? lo : hi;
     }
   }
-  return static_cast<std::uint32_t>(static_cast<uint128_t>(iv) & ((static_cast<uint128_t>(1) << bits_) - 1));
+  return static_cast<std::uint32_t>(static_cast<uint128_t>(iv) &
+                                    ((static_cast<uint128_t>(1) << bits_) - 1));
 }
 
 }  // namespace mpsim::num
@@ -348,14 +361,23 @@ std::uint32_t ScalarFormat::encode_bipolar(const ExactValue& v, Rounding r, Over
     const bool above = !tie && !d.negative;
     const bool v_neg = v.negative;
     const std::int64_t small_mag = std::llabs(lower) < std::llabs(upper) ? lower
-                                   : std::llabs(upper) < std::llabs(lower) ? upper
-                                   : (v_neg ? lower : upper);
+                                   : std::llabs(upper) < std::llabs(lower)
+                                       ? upper
+                                       : (v_neg ? lower : upper);
     const std::int64_t big_mag = small_mag == lower ? upper : lower;
     switch (r) {
-      case Rounding::kFloor: value = lower; break;
-      case Rounding::kTowardZero: value = small_mag; break;
-      case Rounding::kHalfUp: value = (above || tie) ? upper : lower; break;
-      case Rounding::kNearestAway: value = above ? upper : (tie ? big_mag : lower); break;
+      case Rounding::kFloor:
+        value = lower;
+        break;
+      case Rounding::kTowardZero:
+        value = small_mag;
+        break;
+      case Rounding::kHalfUp:
+        value = (above || tie) ? upper : lower;
+        break;
+      case Rounding::kNearestAway:
+        value = above ? upper : (tie ? big_mag : lower);
+        break;
       case Rounding::kNearestEven: {
         const std::int64_t u_lower = (lower + top) / 2;
         value = above ? upper : (tie ? ((u_lower & 1) == 0 ? lower : upper) : lower);

@@ -12,7 +12,8 @@ namespace mpsim::num {
 namespace {
 
 const std::vector<Rounding> kAllRoundings{Rounding::kNearestEven, Rounding::kNearestAway,
-                                          Rounding::kHalfUp, Rounding::kTowardZero, Rounding::kFloor};
+                                          Rounding::kHalfUp, Rounding::kTowardZero,
+                                          Rounding::kFloor};
 
 class ScalarQuantizer final : public Quantizer {
  public:
@@ -61,7 +62,8 @@ class ScalarQuantizer final : public Quantizer {
 
   std::vector<float> dequantize(const QuantizedRow& row) const override {
     std::vector<float> out(row.codes.size());
-    for (std::size_t i = 0; i < out.size(); ++i) out[i] = static_cast<float>(fmt_.decode(row.codes[i]));
+    for (std::size_t i = 0; i < out.size(); ++i)
+      out[i] = static_cast<float>(fmt_.decode(row.codes[i]));
     return out;
   }
 
@@ -98,16 +100,21 @@ void register_scalar_formats(FormatRegistry& r) {
     add_scalar(r, ScalarFormat::integer(fmt::format("uint{}", b), b, false),
                fmt::format("{}-bit unsigned integer [0, {}]", b, (1 << b) - 1),
                {Overflow::kSaturate, Overflow::kWrap});
-  // IEEE half formats default to the IEEE cast (overflow to Inf); the narrow formats saturate (§16.5).
-  add_scalar(r, ScalarFormat::fp16(), "IEEE 754 binary16 (E5M10)", {Overflow::kInfNan, Overflow::kSaturate});
+  // IEEE half formats default to the IEEE cast (overflow to Inf); the narrow formats saturate
+  // (§16.5).
+  add_scalar(r, ScalarFormat::fp16(), "IEEE 754 binary16 (E5M10)",
+             {Overflow::kInfNan, Overflow::kSaturate});
   add_scalar(r, ScalarFormat::bf16(), "bfloat16 (E8M7)", {Overflow::kInfNan, Overflow::kSaturate});
   add_scalar(r, ScalarFormat::fp8_e4m3(), "OCP FP8 E4M3 (fn: no Inf, NaN S.1111.111, max 448)",
              {Overflow::kSaturate, Overflow::kInfNan});
   add_scalar(r, ScalarFormat::fp8_e5m2(), "OCP FP8 E5M2 (IEEE-like, max 57344)",
              {Overflow::kSaturate, Overflow::kInfNan});
-  add_scalar(r, ScalarFormat::fp6_e3m2(), "OCP MX FP6 E3M2 (no Inf/NaN, max 28)", {Overflow::kSaturate});
-  add_scalar(r, ScalarFormat::fp6_e2m3(), "OCP MX FP6 E2M3 (no Inf/NaN, max 7.5)", {Overflow::kSaturate});
-  add_scalar(r, ScalarFormat::fp4_e2m1(), "OCP MX FP4 E2M1 (no Inf/NaN, max 6)", {Overflow::kSaturate});
+  add_scalar(r, ScalarFormat::fp6_e3m2(), "OCP MX FP6 E3M2 (no Inf/NaN, max 28)",
+             {Overflow::kSaturate});
+  add_scalar(r, ScalarFormat::fp6_e2m3(), "OCP MX FP6 E2M3 (no Inf/NaN, max 7.5)",
+             {Overflow::kSaturate});
+  add_scalar(r, ScalarFormat::fp4_e2m1(), "OCP MX FP4 E2M1 (no Inf/NaN, max 6)",
+             {Overflow::kSaturate});
   add_scalar(r, ScalarFormat::e8m0(), "OCP MX E8M0 scale: 2^(code-127), NaN 0xFF, no zero/sign",
              {Overflow::kSaturate, Overflow::kInfNan});
   for (int b = 2; b <= 8; ++b)

@@ -1,8 +1,8 @@
 // DESCRIPTION: Entry point of the `mpsim` command line.
 // SPDX-License-Identifier: Apache-2.0
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <CLI/CLI.hpp>
 #include <iostream>
 
 #include "mpsim/app/quantize_command.h"
@@ -35,8 +35,10 @@ int main(int argc, char** argv) {
     for (const auto& name : mpsim::num::builtin_formats().names()) {
       const auto& info = *mpsim::num::builtin_formats().find(name);
       std::string size;
-      if (info.layout == mpsim::num::Layout::kBlock) size = fmt::format("--block {}", info.default_size);
-      if (info.layout == mpsim::num::Layout::kGroup) size = fmt::format("--group {}", info.default_size);
+      if (info.layout == mpsim::num::Layout::kBlock)
+        size = fmt::format("--block {}", info.default_size);
+      if (info.layout == mpsim::num::Layout::kGroup)
+        size = fmt::format("--group {}", info.default_size);
       if (info.size_fixed) size += " (fixed)";
       std::cout << fmt::format("{:<14} {:<20} {}\n", name, size, info.description);
     }

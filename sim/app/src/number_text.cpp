@@ -56,8 +56,11 @@ std::vector<float> parse_numbers(std::string_view text, std::string_view source)
     const double v = plausible_number(tok) ? std::strtod(tok.c_str(), &end) : 0.0;
     if (end == nullptr || end != tok.c_str() + tok.size() || tok.empty()) {
       if (diags.size() < 20)
-        diags.push_back({fmt::format("{}:{}:{}", source, line, col), "",
-                         fmt::format("bad number '{}' (expected decimal or hex-float, e.g. 1.5, -2e-3, 0x1.8p3)", tok)});
+        diags.push_back(
+            {fmt::format("{}:{}:{}", source, line, col), "",
+             fmt::format(
+                 "bad number '{}' (expected decimal or hex-float, e.g. 1.5, -2e-3, 0x1.8p3)",
+                 tok)});
     } else {
       // Out-of-range decimals already saturate to +-Inf or underflow to 0 in strtod (ERANGE), which
       // is the correctly rounded double; the FP32 conversion below rounds once more (RNE).

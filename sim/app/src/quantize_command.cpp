@@ -1,5 +1,5 @@
-// DESCRIPTION: `mpsim quantize`: argument validation (every problem at once), input, text/JSON output.
-// SPDX-License-Identifier: Apache-2.0
+// DESCRIPTION: `mpsim quantize`: argument validation (every problem at once), input, text/JSON
+// output. SPDX-License-Identifier: Apache-2.0
 #include "mpsim/app/quantize_command.h"
 
 #include <fmt/format.h>
@@ -59,7 +59,8 @@ CLI::App* add_quantize_command(CLI::App& app, QuantizeArgs& a) {
   q->add_option("--rounding", a.rounding, "rne | rna | rhu | rtz | floor");
   q->add_option("--overflow", a.overflow, "saturate | inf | wrap");
   q->add_option("--scale-rule", a.scale_rule, "MX shared exponent: floor | ceil | even | rceil");
-  q->add_option("--input,-i", a.input, "Input file, or - for standard input")->capture_default_str();
+  q->add_option("--input,-i", a.input, "Input file, or - for standard input")
+      ->capture_default_str();
   q->add_flag("--json", a.json, "Print a JSON object with values, codes and stored scales");
   return q;
 }
@@ -76,9 +77,11 @@ std::string quantized_row_json(const num::QuantizedRow& row, const num::Resolved
     out += fmt::format(", \"scale_rule\": {}", json_string(num::to_string(opts.scale_rule)));
   out += ", \"values\": " + json_array(row.values, [](float v) { return json_number(v); });
   out += ", \"codes\": " + json_array(row.codes, [](std::uint32_t c) { return std::to_string(c); });
-  out += ", \"scales\": " + json_array(row.scales, [](const num::StoredScale& s) { return json_number(s.scale); });
-  out += ", \"scale_codes\": " +
-         json_array(row.scales, [](const num::StoredScale& s) { return std::to_string(s.scale_code); });
+  out += ", \"scales\": " +
+         json_array(row.scales, [](const num::StoredScale& s) { return json_number(s.scale); });
+  out += ", \"scale_codes\": " + json_array(row.scales, [](const num::StoredScale& s) {
+           return std::to_string(s.scale_code);
+         });
   const bool has_zero = !row.scales.empty() && row.scales.front().zero.has_value();
   if (has_zero) {
     out += ", \"zeros\": " + json_array(row.scales, [](const num::StoredScale& s) {
@@ -93,7 +96,8 @@ std::string quantized_row_json(const num::QuantizedRow& row, const num::Resolved
   if (!row.scales.empty() && !row.scales.front().tag.empty())
     out += ", \"tags\": " +
            json_array(row.scales, [](const num::StoredScale& s) { return json_string(s.tag); });
-  for (const auto& [k, v] : row.row_params) out += fmt::format(", {}: {}", json_string(k), json_number(v));
+  for (const auto& [k, v] : row.row_params)
+    out += fmt::format(", {}: {}", json_string(k), json_number(v));
   if (!row.packed.empty()) {
     std::string hex;
     for (auto b : row.packed) hex += fmt::format("{:02x}", b);

@@ -35,12 +35,13 @@ class ConfigError : public std::runtime_error {
 /// Returns the candidate closest to `name` by edit distance (empty if none is reasonably close).
 std::string closest_match(std::string_view name, const std::vector<std::string>& candidates);
 
-[[noreturn]] void check_failed(const char* file, int line, const char* cond, const std::string& msg);
+[[noreturn]] void check_failed(const char* file, int line, const char* cond,
+                               const std::string& msg);
 
 }  // namespace mpsim
 
 /// A bug in mpsim (never the user's fault): prints file:line and aborts. Always on.
-#define MPSIM_CHECK(cond, msg)                                     \
-  do {                                                             \
+#define MPSIM_CHECK(cond, msg)                                            \
+  do {                                                                    \
     if (!(cond)) ::mpsim::check_failed(__FILE__, __LINE__, #cond, (msg)); \
   } while (0)

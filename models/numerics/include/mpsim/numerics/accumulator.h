@@ -5,9 +5,10 @@
 //
 // Example:
 //   Accumulator acc = Accumulator::integer(32, Overflow::kWrap);
-//   acc.add(int128_t{0x7FFFFFFF}); acc.add(int128_t{1});    // wraps: value() == -2^31, overflows() == 1
-//   Accumulator f = Accumulator::floating(ScalarFormat::fp32(), Rounding::kNearestEven);
-//   f.add(ExactValue::from_double(1.0)); f.add(ExactValue::from_double(0x1p-24));  // stays 1.0 (tie, even)
+//   acc.add(int128_t{0x7FFFFFFF}); acc.add(int128_t{1});    // wraps: value() == -2^31, overflows()
+//   == 1 Accumulator f = Accumulator::floating(ScalarFormat::fp32(), Rounding::kNearestEven);
+//   f.add(ExactValue::from_double(1.0)); f.add(ExactValue::from_double(0x1p-24));  // stays 1.0
+//   (tie, even)
 #pragma once
 
 #include <cstdint>

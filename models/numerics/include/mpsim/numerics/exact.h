@@ -1,7 +1,6 @@
-// DESCRIPTION: Exact binary values (128-bit magnitude x 2^exp) and correctly rounded conversion of them
-// into any binary floating-point or integer format. The slow, obviously-right engine every fast path
-// is tested against.
-// SPDX-License-Identifier: Apache-2.0
+// DESCRIPTION: Exact binary values (128-bit magnitude x 2^exp) and correctly rounded conversion of
+// them into any binary floating-point or integer format. The slow, obviously-right engine every
+// fast path is tested against. SPDX-License-Identifier: Apache-2.0
 #pragma once
 
 #include <cstdint>

@@ -1,6 +1,6 @@
-// DESCRIPTION: Fast FP32 <-> FP16/BF16 conversions (RNE, IEEE overflow to Inf) for stored scales and
-// FP16 reference arithmetic. Bit-identical to ScalarFormat::fp16()/bf16() with rne + inf (tested).
-// SPDX-License-Identifier: Apache-2.0
+// DESCRIPTION: Fast FP32 <-> FP16/BF16 conversions (RNE, IEEE overflow to Inf) for stored scales
+// and FP16 reference arithmetic. Bit-identical to ScalarFormat::fp16()/bf16() with rne + inf
+// (tested). SPDX-License-Identifier: Apache-2.0
 #pragma once
 
 #include <bit>

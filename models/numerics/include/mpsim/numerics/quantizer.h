@@ -25,8 +25,8 @@ namespace mpsim::num {
 
 /// User choices for one quantizer; unset fields take the format's defaults.
 struct QuantizeOptions {
-  std::optional<int> block;       ///< elements per shared scale (MX, BFP, NF4)
-  std::optional<int> group;       ///< elements per group scale/zero (AWQ, GPTQ, QServe, BitMoD)
+  std::optional<int> block;  ///< elements per shared scale (MX, BFP, NF4)
+  std::optional<int> group;  ///< elements per group scale/zero (AWQ, GPTQ, QServe, BitMoD)
   std::optional<Rounding> rounding;
   std::optional<Overflow> overflow;
   std::optional<ScaleRule> scale_rule;  ///< MX only
@@ -36,23 +36,23 @@ struct QuantizeOptions {
 
 /// One block's/group's stored scale (and zero point), as the format stores it.
 struct StoredScale {
-  double scale = 1.0;          ///< the stored scale's value (after its own rounding, e.g. FP16)
+  double scale = 1.0;            ///< the stored scale's value (after its own rounding, e.g. FP16)
   std::uint32_t scale_code = 0;  ///< the stored bits (E8M0 byte, FP16 bits, UINT8, ...)
   std::optional<double> zero;    ///< stored zero point (integer code) or min, if the format has one
   std::optional<std::uint32_t> zero_code;
-  std::string tag;             ///< per-group sub-format where the format chooses one (BitMoD)
+  std::string tag;  ///< per-group sub-format where the format chooses one (BitMoD)
 
   friend bool operator==(const StoredScale&, const StoredScale&) = default;
 };
 
 /// A quantized row: what is stored and what it means.
 struct QuantizedRow {
-  std::string format;                  ///< canonical name
-  int block = 0;                       ///< elements per scale (0: scalar format)
-  std::vector<std::uint32_t> codes;    ///< one element code per input value
-  std::vector<StoredScale> scales;     ///< one per block/group, in order
-  std::vector<float> values;           ///< dequantized FP32, one per input value
-  std::vector<std::uint8_t> packed;    ///< byte-exact storage layout, where the format defines one
+  std::string format;                ///< canonical name
+  int block = 0;                     ///< elements per scale (0: scalar format)
+  std::vector<std::uint32_t> codes;  ///< one element code per input value
+  std::vector<StoredScale> scales;   ///< one per block/group, in order
+  std::vector<float> values;         ///< dequantized FP32, one per input value
+  std::vector<std::uint8_t> packed;  ///< byte-exact storage layout, where the format defines one
   /// Row-level stored parameters (e.g. QServe's per-channel FP16 scale), by name.
   std::map<std::string, double> row_params;
 };
@@ -65,9 +65,9 @@ struct FormatInfo {
   std::string name;         ///< canonical lower-case name
   std::string description;  ///< one line, with the reference it follows
   Layout layout = Layout::kScalar;
-  int default_size = 0;     ///< default block/group size (0 for scalar)
-  bool size_fixed = false;  ///< true when the size is part of the format (q4_0, int4_g128)
-  int element_bits = 0;     ///< bits per element code
+  int default_size = 0;             ///< default block/group size (0 for scalar)
+  bool size_fixed = false;          ///< true when the size is part of the format (q4_0, int4_g128)
+  int element_bits = 0;             ///< bits per element code
   std::vector<Rounding> roundings;  ///< accepted --rounding values; the first is the default
   std::vector<Overflow> overflows;  ///< accepted --overflow values; the first is the default
   bool takes_scale_rule = false;
@@ -84,7 +84,9 @@ class Quantizer {
   virtual QuantizedRow quantize(std::span<const float> x) const = 0;
   /// Same as quantize(), reusing `out`'s storage (no allocation once its vectors are large enough).
   // Contract: leaves `out` equal to quantize(x). The default implementation just assigns.
-  virtual void quantize_into(std::span<const float> x, QuantizedRow& out) const { out = quantize(x); }
+  virtual void quantize_into(std::span<const float> x, QuantizedRow& out) const {
+    out = quantize(x);
+  }
   /// Rebuilds FP32 values from codes and stored scales alone.
   // Contract: uses only row.codes, row.scales, row.row_params and row.block.
   virtual std::vector<float> dequantize(const QuantizedRow& row) const = 0;
@@ -125,9 +127,9 @@ const FormatRegistry& builtin_formats();
 
 // Registration functions, one per format family (called by builtin_formats()).
 void register_scalar_formats(FormatRegistry& r);
-void register_block_formats(FormatRegistry& r);   // MX and BFP
+void register_block_formats(FormatRegistry& r);      // MX and BFP
 void register_group_int_formats(FormatRegistry& r);  // int4_g*, gptq_int4, qserve_w4a8
-void register_gguf_formats(FormatRegistry& r);    // q4_0, q8_0, q4_k
-void register_codebook_formats(FormatRegistry& r);  // nf4, bitmod_fp4, bitmod_fp3
+void register_gguf_formats(FormatRegistry& r);       // q4_0, q8_0, q4_k
+void register_codebook_formats(FormatRegistry& r);   // nf4, bitmod_fp4, bitmod_fp3
 
 }  // namespace mpsim::num

@@ -36,7 +36,8 @@ enum class ScaleRule : std::uint8_t {
 std::string_view to_string(Rounding r);
 std::string_view to_string(Overflow o);
 std::string_view to_string(ScaleRule s);
-/// Parses a canonical name ("rne", "rna", "rhu", "rtz", "floor"; "toward_zero" and "trunc" alias rtz).
+/// Parses a canonical name ("rne", "rna", "rhu", "rtz", "floor"; "toward_zero" and "trunc" alias
+/// rtz).
 std::optional<Rounding> parse_rounding(std::string_view name);
 /// Parses "saturate", "inf" (alias "nan", "inf_nan") or "wrap".
 std::optional<Overflow> parse_overflow(std::string_view name);

@@ -1,6 +1,6 @@
-// DESCRIPTION: Element codecs: binary floats of any width (fp32 down to fp4, e8m0), two's complement
-// and unsigned integers, and bipolar-INT. Encode = round + overflow rule; decode = exact value.
-// SPDX-License-Identifier: Apache-2.0
+// DESCRIPTION: Element codecs: binary floats of any width (fp32 down to fp4, e8m0), two's
+// complement and unsigned integers, and bipolar-INT. Encode = round + overflow rule; decode = exact
+// value. SPDX-License-Identifier: Apache-2.0
 //
 // Example:
 //   const auto& e4m3 = ScalarFormat::fp8_e4m3();
@@ -19,9 +19,9 @@ namespace mpsim::num {
 
 /// Which codes of a float format are special.
 enum class Specials : std::uint8_t {
-  kIeee,           ///< all-ones exponent: mantissa 0 = Inf, otherwise NaN (fp16, bf16, fp32, e5m2)
-  kNanAllOnes,     ///< only the all-ones magnitude is NaN, no Inf (fp8_e4m3 "fn", e8m0)
-  kNone,           ///< every code is finite (fp6, fp4)
+  kIeee,        ///< all-ones exponent: mantissa 0 = Inf, otherwise NaN (fp16, bf16, fp32, e5m2)
+  kNanAllOnes,  ///< only the all-ones magnitude is NaN, no Inf (fp8_e4m3 "fn", e8m0)
+  kNone,        ///< every code is finite (fp6, fp4)
 };
 
 /// An element codec. A value type: cheap to copy, compare by value.
@@ -30,7 +30,8 @@ class ScalarFormat {
   enum class Kind : std::uint8_t { kFloat, kInt, kUInt, kBipolar };
 
   /// A binary float: `exp_bits` exponent, `man_bits` stored mantissa, `bias`.
-  /// `subnormals == false` means exponent field 0 is an ordinary binade and there is no zero (e8m0).
+  /// `subnormals == false` means exponent field 0 is an ordinary binade and there is no zero
+  /// (e8m0).
   static ScalarFormat binary_float(std::string name, int exp_bits, int man_bits, int bias,
                                    Specials specials, bool has_sign = true, bool subnormals = true);
   static ScalarFormat integer(std::string name, int bits, bool is_signed);
@@ -66,15 +67,15 @@ class ScalarFormat {
   double max_finite() const;
   /// Smallest positive value (min subnormal, or 2^emin without subnormals; 1 for integers).
   double min_positive() const;
-  std::uint32_t max_code() const;  ///< code of +max_finite
+  std::uint32_t max_code() const;                       ///< code of +max_finite
   std::uint32_t nan_code(bool negative = false) const;  ///< requires has_nan()
   std::uint32_t inf_code(bool negative = false) const;  ///< requires has_inf()
 
   /// Returns the exact value of `code` (NaN/Inf for special codes).
   double decode(std::uint32_t code) const;
   /// Rounds `v` into a code. NaN maps to the NaN code (or, for formats without NaN, the rule in
-  /// DESIGN: fp6/fp4 give -0 like ml_dtypes, integers give 0). Inf maps to Inf when the format has it
-  /// and `o == kInfNan`, otherwise to the saturated extreme.
+  /// DESIGN: fp6/fp4 give -0 like ml_dtypes, integers give 0). Inf maps to Inf when the format has
+  /// it and `o == kInfNan`, otherwise to the saturated extreme.
   std::uint32_t encode(double v, Rounding r = Rounding::kNearestEven,
                        Overflow o = Overflow::kSaturate) const;
   /// Same, for an exact value (used by accumulators and dot products).
