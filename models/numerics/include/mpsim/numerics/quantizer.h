@@ -88,7 +88,8 @@ class Quantizer {
     out = quantize(x);
   }
   /// Rebuilds FP32 values from codes and stored scales alone.
-  // Contract: uses only row.codes, row.scales, row.row_params and row.block.
+  // Contract: uses only what is stored: row.codes, row.scales, row.row_params, row.block and, for
+  //           formats with a byte layout (GGUF), row.packed.
   virtual std::vector<float> dequantize(const QuantizedRow& row) const = 0;
 };
 
