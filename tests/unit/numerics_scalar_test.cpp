@@ -362,3 +362,52 @@ TEST(ScalarQuantizers, KernelPathEqualsTheExactEngine) {
 
 }  // namespace
 }  // namespace mpsim::num
+
+namespace mpsim::num {
+namespace {
+
+// numerics.md §1.6: a signed n-bit integer x maps losslessly to the (n+1)-bit bipolar value 2x + 1,
+// and a linear quantizer W = s*x + z becomes (s/2)*x' + (z - s/2).
+TEST(Bipolar, LosslessConversionFromSignedIntegers) {
+  for (int n = 1; n <= 7; ++n) {
+    const auto bp = ScalarFormat::bipolar("bipolar_int" + std::to_string(n + 1), n + 1);
+    for (int x = -(1 << (n - 1)); x < (1 << (n - 1)); ++x) {
+      const double xp = 2.0 * x + 1;
+      ASSERT_EQ(bp.quantize(xp), xp) << "n=" << n << " x=" << x;
+      const double s = 0.375, z = -1.25;  // exact binary fractions
+      EXPECT_EQ(s * x + z, (s / 2) * xp + (z - s / 2));
+    }
+  }
+}
+
+// The bit-plane product the arbitrary-precision tensor-core PEs rely on: with bipolar planes a_i,
+// b_j of length K packed as bits, a.b = sum_ij 2^(i+j) (K - 2 popc(a_i XOR b_j)).
+TEST(Bipolar, BitPlaneXorPopcountProductEqualsTheDotProduct) {
+  std::mt19937 rng(3);
+  for (int n = 2; n <= 8; ++n) {
+    const auto bp = ScalarFormat::bipolar("bipolar_int" + std::to_string(n), n);
+    for (int trial = 0; trial < 20; ++trial) {
+      const int k = 64;
+      std::vector<std::uint32_t> a(k), b(k);
+      for (auto& c : a) c = rng() % bp.num_codes();
+      for (auto& c : b) c = rng() % bp.num_codes();
+      double direct = 0;
+      for (int t = 0; t < k; ++t) direct += bp.decode(a[t]) * bp.decode(b[t]);
+      std::int64_t planes = 0;
+      for (int i = 0; i < n; ++i) {
+        for (int j = 0; j < n; ++j) {
+          std::uint64_t pa = 0, pb = 0;
+          for (int t = 0; t < k; ++t) {
+            pa |= static_cast<std::uint64_t>((a[t] >> i) & 1u) << t;
+            pb |= static_cast<std::uint64_t>((b[t] >> j) & 1u) << t;
+          }
+          planes += (std::int64_t{1} << (i + j)) * (k - 2 * std::popcount(pa ^ pb));
+        }
+      }
+      ASSERT_EQ(static_cast<double>(planes), direct) << "n=" << n;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace mpsim::num
