@@ -157,3 +157,25 @@ TEST(FloatAccumulator, Fp32MatchesTheFpuUnderEveryIeeeMode) {
 
 }  // namespace
 }  // namespace mpsim::num
+
+namespace mpsim::num {
+namespace {
+
+TEST(ExactValue, ChainedSumsStayExactWhileThePrecisionFits) {
+  // 1000 terms of (2^60 + 1) * 2^-30 and 3 * 2^-30: the exact sum needs ~71 bits.
+  ExactValue sum;
+  int128_t ref = 0;
+  for (int i = 0; i < 1000; ++i) {
+    const int128_t t = (i % 2) ? (int128_t{1} << 60) + 1 : 3;
+    sum = ExactValue::add(sum, ExactValue::from_int(t, -30));
+    ref += t;
+  }
+  EXPECT_FALSE(sum.sticky);
+  const ExactValue want = ExactValue::from_int(ref, -30);
+  EXPECT_EQ(ExactValue::add(sum, ExactValue::from_int(-ref, -30)).mag, 0u);
+  EXPECT_EQ(ScalarFormat::fp32().encode_exact(sum, Rounding::kNearestEven, Overflow::kInfNan),
+            ScalarFormat::fp32().encode_exact(want, Rounding::kNearestEven, Overflow::kInfNan));
+}
+
+}  // namespace
+}  // namespace mpsim::num

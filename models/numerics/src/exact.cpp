@@ -57,8 +57,30 @@ int floor_log2(const ExactValue& v) {
   return v.exp + bit_length(v.mag) - 1;
 }
 
-ExactValue ExactValue::add(const ExactValue& a, const ExactValue& b) {
-  MPSIM_CHECK(!a.sticky && !b.sticky, "ExactValue::add takes exact operands");
+namespace {
+
+int trailing_zeros(uint128_t v) {
+  const auto lo = static_cast<std::uint64_t>(v);
+  return lo != 0 ? std::countr_zero(lo) : 64 + std::countr_zero(static_cast<std::uint64_t>(v >> 64));
+}
+
+// Drops trailing zero bits so a value is as narrow as its precision: sums can then be chained as
+// long as the true precision fits.
+ExactValue trimmed(ExactValue v) {
+  if (v.mag != 0 && !v.sticky) {
+    const int tz = trailing_zeros(v.mag);
+    v.mag >>= tz;
+    v.exp += tz;
+  }
+  return v;
+}
+
+}  // namespace
+
+ExactValue ExactValue::add(const ExactValue& a_in, const ExactValue& b_in) {
+  MPSIM_CHECK(!a_in.sticky && !b_in.sticky, "ExactValue::add takes exact operands");
+  const ExactValue a = trimmed(a_in);
+  const ExactValue b = trimmed(b_in);
   if (a.mag == 0) return b.mag == 0 ? ExactValue{a.negative && b.negative, 0, 0, false} : b;
   if (b.mag == 0) return a;
   // Order by the position of the top bit so `big` has the larger (or equal) exponent of its top
@@ -103,7 +125,7 @@ ExactValue ExactValue::add(const ExactValue& a, const ExactValue& b) {
     r.negative = false;  // exact cancellation is +0 under every rounding mode but floor
     r.mag = 0;
   }
-  return r;
+  return trimmed(r);
 }
 
 ExactValue ExactValue::mul(const ExactValue& a, const ExactValue& b) {
