@@ -104,20 +104,8 @@ class BlockQuantizer final : public Quantizer {
                            : ElementKernel::for_float(el_.fmt, opts.rounding)) {}
   const FormatInfo& info() const override { return info_; }
 
-  QuantizedRow quantize(std::span<const float> x) const override {
-    QuantizedRow row;
-    quantize_into(x, row);
-    return row;
-  }
-
   void quantize_into(std::span<const float> x, QuantizedRow& row) const override {
-    row.format = info_.name;
-    row.scales.clear();
-    row.packed.clear();
-    row.row_params.clear();
-    row.block = opts_.size;
-    row.codes.resize(x.size());
-    row.values.resize(x.size());
+    reset_row(row, info_.name, opts_.size, x.size());
     const auto k = static_cast<std::size_t>(opts_.size);
     for (std::size_t b0 = 0; b0 < x.size(); b0 += k) {
       const std::size_t n = std::min(k, x.size() - b0);

@@ -180,12 +180,8 @@ class Nf4Quantizer final : public Quantizer {
   Nf4Quantizer(FormatInfo info, ResolvedOptions opts) : info_(std::move(info)), opts_(opts) {}
   const FormatInfo& info() const override { return info_; }
 
-  QuantizedRow quantize(std::span<const float> x) const override {
-    QuantizedRow row;
-    row.format = info_.name;
-    row.block = opts_.size;
-    row.codes.resize(x.size());
-    row.values.resize(x.size());
+  void quantize_into(std::span<const float> x, QuantizedRow& row) const override {
+    reset_row(row, info_.name, opts_.size, x.size());
     const auto k = static_cast<std::size_t>(opts_.size);
     for (std::size_t b0 = 0; b0 < x.size(); b0 += k) {
       const std::size_t n = std::min(k, x.size() - b0);
@@ -229,7 +225,6 @@ class Nf4Quantizer final : public Quantizer {
       const std::uint32_t lo = 2 * j + 1 < x.size() ? row.codes[2 * j + 1] : kNf4ZeroCode;
       row.packed[j] = static_cast<std::uint8_t>(hi << 4 | lo);
     }
-    return row;
   }
 
   std::vector<float> dequantize(const QuantizedRow& row) const override {
@@ -255,12 +250,8 @@ class BitmodQuantizer final : public Quantizer {
       : info_(std::move(info)), bits_(bits), opts_(opts) {}
   const FormatInfo& info() const override { return info_; }
 
-  QuantizedRow quantize(std::span<const float> x) const override {
-    QuantizedRow row;
-    row.format = info_.name;
-    row.block = opts_.size;
-    row.codes.resize(x.size());
-    row.values.resize(x.size());
+  void quantize_into(std::span<const float> x, QuantizedRow& row) const override {
+    reset_row(row, info_.name, opts_.size, x.size());
     const auto k = static_cast<std::size_t>(opts_.size);
     // The reference needs the row length to be a multiple of the group; mpsim allows a partial
     // last group (its MSE is the mean over its own elements).
@@ -289,7 +280,6 @@ class BitmodQuantizer final : public Quantizer {
       }
       row.scales.push_back(std::move(s));
     }
-    return row;
   }
 
   std::vector<float> dequantize(const QuantizedRow& row) const override {

@@ -61,7 +61,8 @@ namespace {
 
 int trailing_zeros(uint128_t v) {
   const auto lo = static_cast<std::uint64_t>(v);
-  return lo != 0 ? std::countr_zero(lo) : 64 + std::countr_zero(static_cast<std::uint64_t>(v >> 64));
+  return lo != 0 ? std::countr_zero(lo)
+                 : 64 + std::countr_zero(static_cast<std::uint64_t>(v >> 64));
 }
 
 // Drops trailing zero bits so a value is as narrow as its precision: sums can then be chained as

@@ -281,11 +281,9 @@ class GgufQuantizer final : public Quantizer {
   GgufQuantizer(FormatInfo info, Kind kind) : info_(std::move(info)), kind_(kind) {}
   const FormatInfo& info() const override { return info_; }
 
-  QuantizedRow quantize(std::span<const float> x) const override {
+  void quantize_into(std::span<const float> x, QuantizedRow& row) const override {
     const KindTraits t = traits(kind_);
-    QuantizedRow row;
-    row.format = info_.name;
-    row.block = static_cast<int>(t.block);
+    reset_row(row, info_.name, static_cast<int>(t.block), x.size());
     row.packed.resize(gguf_row_bytes(x.size(), t.block, t.bytes));
     t.quantize(x, row.packed);
     row.values.resize(x.size());
@@ -293,7 +291,6 @@ class GgufQuantizer final : public Quantizer {
     row.codes.resize(x.size());
     for (std::size_t i = 0; i < x.size(); ++i) row.codes[i] = code_at(row.packed, i);
     add_scales(row, x.size());
-    return row;
   }
 
   // The stored layout is the complete description of a GGUF row (d and dmin are not recoverable

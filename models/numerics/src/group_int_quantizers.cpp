@@ -117,16 +117,6 @@ std::vector<Rounding> all_roundings() {
           Rounding::kFloor};
 }
 
-void reset_row(QuantizedRow& row, const std::string& name, int block, std::size_t n) {
-  row.format = name;
-  row.block = block;
-  row.scales.clear();
-  row.packed.clear();
-  row.row_params.clear();
-  row.codes.resize(n);
-  row.values.resize(n);
-}
-
 // ---------------------------------------------------------------------------------------------
 // AWQ / GPTQ
 
@@ -135,12 +125,6 @@ class Int4GroupQuantizer final : public Quantizer {
   Int4GroupQuantizer(FormatInfo info, Int4RangeRule rule, ResolvedOptions opts)
       : info_(std::move(info)), rule_(rule), opts_(opts) {}
   const FormatInfo& info() const override { return info_; }
-
-  QuantizedRow quantize(std::span<const float> x) const override {
-    QuantizedRow row;
-    quantize_into(x, row);
-    return row;
-  }
 
   void quantize_into(std::span<const float> x, QuantizedRow& row) const override {
     reset_row(row, info_.name, opts_.size, x.size());
@@ -212,12 +196,6 @@ class QServeQuantizer final : public Quantizer {
  public:
   QServeQuantizer(FormatInfo info, ResolvedOptions opts) : info_(std::move(info)), opts_(opts) {}
   const FormatInfo& info() const override { return info_; }
-
-  QuantizedRow quantize(std::span<const float> x) const override {
-    QuantizedRow row;
-    quantize_into(x, row);
-    return row;
-  }
 
   void quantize_into(std::span<const float> x, QuantizedRow& row) const override {
     reset_row(row, info_.name, opts_.size, x.size());

@@ -27,6 +27,16 @@ std::string size_word(const FormatInfo& info) {
 
 }  // namespace
 
+void reset_row(QuantizedRow& row, std::string_view format, int block, std::size_t n) {
+  row.format = format;
+  row.block = block;
+  row.scales.clear();
+  row.packed.clear();
+  row.row_params.clear();
+  row.codes.resize(n);
+  row.values.resize(n);
+}
+
 void FormatRegistry::add(FormatInfo info, QuantizerFactory factory) {
   MPSIM_CHECK(find(info.name) == nullptr, "format registered twice: " + info.name);
   MPSIM_CHECK(!info.roundings.empty() && !info.overflows.empty(),

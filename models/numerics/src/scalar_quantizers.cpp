@@ -24,20 +24,8 @@ class ScalarQuantizer final : public Quantizer {
         kernel_(ElementKernel::for_float(fmt_, opts.rounding)) {}
   const FormatInfo& info() const override { return info_; }
 
-  QuantizedRow quantize(std::span<const float> x) const override {
-    QuantizedRow row;
-    quantize_into(x, row);
-    return row;
-  }
-
   void quantize_into(std::span<const float> x, QuantizedRow& row) const override {
-    row.format = info_.name;
-    row.block = 0;
-    row.scales.clear();
-    row.packed.clear();
-    row.row_params.clear();
-    row.codes.resize(x.size());
-    row.values.resize(x.size());
+    reset_row(row, info_.name, 0, x.size());
     if (kernel_.fast() && fmt_.is_float()) {
       kernel_.run(x.data(), x.size(), 0, row.codes.data(), row.values.data());
       // The kernel saturates and assumes finite inputs: redo non-finite inputs and, under the

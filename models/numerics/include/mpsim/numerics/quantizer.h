@@ -79,19 +79,24 @@ class Quantizer {
   virtual ~Quantizer() = default;
   virtual const FormatInfo& info() const = 0;
   /// Quantizes one row; blocks/groups run along it and the last one may be partial.
-  // Contract: deterministic; values[i] == dequantize(result)[i] bit for bit; never throws for
-  //           finite or non-finite inputs (NaN/Inf follow the format's documented rule).
-  virtual QuantizedRow quantize(std::span<const float> x) const = 0;
-  /// Same as quantize(), reusing `out`'s storage (no allocation once its vectors are large enough).
-  // Contract: leaves `out` equal to quantize(x). The default implementation just assigns.
-  virtual void quantize_into(std::span<const float> x, QuantizedRow& out) const {
-    out = quantize(x);
+  QuantizedRow quantize(std::span<const float> x) const {
+    QuantizedRow row;
+    quantize_into(x, row);
+    return row;
   }
+  /// Same as quantize(), reusing `out`'s storage (no allocation once its vectors are large enough).
+  // Contract: deterministic; leaves `out` holding exactly what quantize(x) returns;
+  //           out.values[i] == dequantize(out)[i] bit for bit; never throws for finite or
+  //           non-finite inputs (NaN/Inf follow the format's documented rule).
+  virtual void quantize_into(std::span<const float> x, QuantizedRow& out) const = 0;
   /// Rebuilds FP32 values from codes and stored scales alone.
   // Contract: uses only what is stored: row.codes, row.scales, row.row_params, row.block and, for
   //           formats with a byte layout (GGUF), row.packed.
   virtual std::vector<float> dequantize(const QuantizedRow& row) const = 0;
 };
+
+/// Clears `row` for a new quantization of `n` values (keeps the vectors' capacity).
+void reset_row(QuantizedRow& row, std::string_view format, int block, std::size_t n);
 
 /// The options after defaults are applied (what a Quantizer is built from).
 struct ResolvedOptions {
