@@ -5,10 +5,13 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
 
 #include "mpsim/app/number_text.h"
@@ -164,6 +167,43 @@ TEST(NumberText, ParsesAllForms) {
   EXPECT_EQ(mpsim::app::format_float(0.1f), "0.1");
   EXPECT_EQ(mpsim::app::format_float(-0.0f), "-0");
   EXPECT_EQ(mpsim::app::format_float(1e-5f), "1e-05");
+}
+
+}  // namespace
+
+namespace {
+
+// Every registered format quantizes a row through the command line, and its JSON has one value and
+// one code per input plus the per-block/group scales.
+TEST(CliQuantize, EveryFormatThroughTheCommandLine) {
+  const auto list = run("formats", "");
+  ASSERT_EQ(list.status, 0);
+  std::string input, positive;  // e8m0 has no sign: negative inputs are NaN there
+  for (int i = 0; i < 70; ++i) {
+    const double v = 0.37 * std::sin(i * 0.9) + (i == 9 ? 3 : 0);
+    input += std::to_string(v) + " ";
+    positive += std::to_string(std::fabs(v) + 0.01) + " ";
+  }
+  int formats = 0;
+  std::istringstream lines(list.out);
+  for (std::string line; std::getline(lines, line);) {
+    const std::string name = line.substr(0, line.find(' '));
+    const std::string& in = name == "e8m0" ? positive : input;
+    const auto r = run("quantize --json --format " + name, in);
+    ASSERT_EQ(r.status, 0) << name << ": " << r.err;
+    const auto j = nlohmann::json::parse(r.out);
+    EXPECT_EQ(j["format"], name);
+    EXPECT_EQ(j["values"].size(), 70u) << name;
+    EXPECT_EQ(j["codes"].size(), 70u) << name;
+    EXPECT_EQ(j["scales"].size(), j["scale_codes"].size()) << name;
+    if (j.contains("block") || j.contains("group")) {
+      EXPECT_GT(j["scales"].size(), 0u) << name;
+    }
+    const auto text = run("quantize --format " + name, in);
+    EXPECT_EQ(std::count(text.out.begin(), text.out.end(), '\n'), 70) << name;
+    ++formats;
+  }
+  EXPECT_GE(formats, 48);
 }
 
 }  // namespace
