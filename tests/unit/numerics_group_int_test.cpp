@@ -786,3 +786,24 @@ TEST(QServeActivation, MultipliesByTheFp32Reciprocal) {
 
 }  // namespace
 }  // namespace mpsim::num
+
+namespace mpsim::num {
+namespace {
+
+// numerics.md §9.1: the two AWQ kernel epilogues round differently. Hand-worked case:
+// s = fp16 0x2E66 = 0.0999755859375, z = 7, q = 10; exact s*(q - z) = 0.2999267578125.
+//   gen: half(0.2999267578125): step 2^-12 at [0.25, 0.5), 1228.5 steps, tie -> even 1228
+//        -> 0.2998046875 (0x34CC).
+//   fma: fp16(-s*7 = -0.6998291015625) = -0.69970703125 (1433.25 steps of 2^-11 -> 1433);
+//        q*s = 0.999755859375; sum 0.300048828125 = 1229 steps of 2^-12, exact -> 0x34CD.
+TEST(AwqEpilogue, GenAndFmaKernelsRoundDifferently) {
+  EXPECT_EQ(awq_dequant_fp16_gen(10, 0x2E66, 7), 0x34CC);
+  EXPECT_EQ(awq_dequant_fp16_fma(10, 0x2E66, 7), 0x34CD);
+  EXPECT_EQ(fp16_bits_to_fp32(0x34CC), 0.2998046875f);
+  EXPECT_EQ(fp16_bits_to_fp32(0x34CD), 0.300048828125f);
+  // Both agree whenever -s*z is already an FP16 value exactly (z = 0 or a power-of-two case).
+  for (std::uint32_t q = 0; q < 16; ++q) EXPECT_EQ(awq_dequant_fp16_gen(q, 0x2E66, 0), awq_dequant_fp16_fma(q, 0x2E66, 0));
+}
+
+}  // namespace
+}  // namespace mpsim::num

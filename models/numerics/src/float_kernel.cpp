@@ -29,7 +29,7 @@ inline void float_kernel_body(const float* __restrict x, std::size_t n, float in
     const std::uint32_t abits = bits & 0x7FFFFFFFu;
     const std::uint32_t round_bias = kAway ? half : half - 1 + ((abits >> k.drop) & 1u);
     const auto normal = static_cast<std::int32_t>((abits + round_bias) >> k.drop) - k.rebias;
-    const float q = std::bit_cast<float>(abits) * k.sub_scale;
+    const float q = std::min(std::bit_cast<float>(abits) * k.sub_scale, 0x1p24f);
     const auto sub = static_cast<std::int32_t>(kAway ? q + 0.5f : (q + 0x1.8p23f) - 0x1.8p23f);
     std::int32_t mag = abits >= k.min_normal_bits ? normal : sub;
     mag = mag < k.max_mag ? mag : k.max_mag;
@@ -82,8 +82,11 @@ inline void float_kernel_vec(const float* __restrict x, std::size_t n, float inv
     const I8 sign = bits & static_cast<std::int32_t>(0x80000000u);
     const I8 abits = bits & 0x7FFFFFFF;
     const I8 round_bias = kAway ? I8{} + half : half - 1 + ((abits >> k.drop) & 1);
-    const I8 normal = ((abits + round_bias) >> k.drop) - k.rebias;
-    const F8 q = std::bit_cast<F8>(abits) * k.sub_scale;
+    // Unsigned add: NaN/Inf bit patterns (fixed up by callers) must not overflow a signed int.
+    const I8 normal = std::bit_cast<I8>((std::bit_cast<U8>(abits) + std::bit_cast<U8>(round_bias)) >>
+                                        k.drop) - k.rebias;
+    F8 q = std::bit_cast<F8>(abits) * k.sub_scale;
+    q = q < 0x1p24f ? q : 0x1p24f;  // only subnormal-range lanes use q; keep the conversion defined
     const I8 sub = kAway ? __builtin_convertvector(q + 0.5f, I8)
                          : __builtin_convertvector((q + 0x1.8p23f) - 0x1.8p23f, I8);
     I8 mag = abits >= static_cast<std::int32_t>(k.min_normal_bits) ? normal : sub;

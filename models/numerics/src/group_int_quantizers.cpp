@@ -25,6 +25,7 @@
 
 #include "mpsim/base/error.h"
 #include "mpsim/numerics/group_int.h"
+#include "mpsim/numerics/scalar_format.h"
 #include "mpsim/numerics/half.h"
 #include "mpsim/numerics/quantizer.h"
 
@@ -482,6 +483,20 @@ void register_group_int_formats(FormatRegistry& r) {
       "UINT4 zero (omniserve/deepcompressor)",
       128, false, {Rounding::kNearestEven});
   r.add(qs, [qs](const ResolvedOptions& o) { return std::make_unique<QServeQuantizer>(qs, o); });
+}
+
+std::uint16_t awq_dequant_fp16_gen(std::uint32_t q, std::uint16_t scale_fp16, int zero) {
+  const float prod = fp16_bits_to_fp32(scale_fp16) * static_cast<float>(static_cast<int>(q) - zero);
+  return fp32_to_fp16_bits(prod);
+}
+
+std::uint16_t awq_dequant_fp16_fma(std::uint32_t q, std::uint16_t scale_fp16, int zero) {
+  const float s = fp16_bits_to_fp32(scale_fp16);
+  const float scaled_zero = fp16_bits_to_fp32(fp32_to_fp16_bits(-s * static_cast<float>(zero)));
+  // q*s and scaled_zero are FP16 values: their exact sum fits a double (< 53 bits apart).
+  const double exact = static_cast<double>(q) * s + static_cast<double>(scaled_zero);
+  return static_cast<std::uint16_t>(
+      ScalarFormat::fp16().encode(exact, Rounding::kNearestEven, Overflow::kInfNan));
 }
 
 }  // namespace mpsim::num

@@ -78,6 +78,14 @@ inline float int4_decode(std::uint32_t q, float stored_scale, int zero) {
   return static_cast<float>(static_cast<int>(q) - zero) * stored_scale;
 }
 
+/// AWQ's older GEMM kernel epilogue (`gemm_cuda_gen.cu`): half(float(s) * (q - z)). The FP32
+/// product is exact (11 x 5 bits), so this is one RNE rounding to FP16. Returns FP16 bits.
+std::uint16_t awq_dequant_fp16_gen(std::uint32_t q, std::uint16_t scale_fp16, int zero);
+/// AWQ's newer kernel epilogue (`gemm_cuda.cu`): __hfma2(q, s, scaled_zero) with the precomputed
+/// scaled_zero = fp16(-s * z): the exact q*s + scaled_zero, rounded once to FP16 (RNE). It differs
+/// from awq_dequant_fp16_gen by the extra rounding of -s*z (numerics.md §9.1). Returns FP16 bits.
+std::uint16_t awq_dequant_fp16_fma(std::uint32_t q, std::uint16_t scale_fp16, int zero);
+
 /// Quantizes `n` elements of one group with RNE (the vectorizable fast path), writing codes and
 /// dequantized values. Bit-identical to int4_encode(..., kNearestEven) + int4_decode (tested).
 void int4_quantize_rne(const float* w, std::size_t n, const Int4GroupParams& p,
