@@ -22,7 +22,8 @@ TEST(Dyadic, DecomposesLikeBatchFrexp) {
   // b always lies in [2^30, 2^31].
   std::mt19937 rng(1);
   for (int i = 0; i < 1000; ++i) {
-    const float a = std::ldexp(1.0f + static_cast<float>(rng() % 1000) / 1000, static_cast<int>(rng() % 20) - 10);
+    const float a = std::ldexp(1.0f + static_cast<float>(rng() % 1000) / 1000,
+                               static_cast<int>(rng() % 20) - 10);
     const Dyadic x = dyadic_from_scales(a, 1.7f);
     EXPECT_GE(x.b, std::int64_t{1} << 30);
     EXPECT_LE(x.b, std::int64_t{1} << 31);

@@ -802,7 +802,8 @@ TEST(AwqEpilogue, GenAndFmaKernelsRoundDifferently) {
   EXPECT_EQ(fp16_bits_to_fp32(0x34CC), 0.2998046875f);
   EXPECT_EQ(fp16_bits_to_fp32(0x34CD), 0.300048828125f);
   // Both agree whenever -s*z is already an FP16 value exactly (z = 0 or a power-of-two case).
-  for (std::uint32_t q = 0; q < 16; ++q) EXPECT_EQ(awq_dequant_fp16_gen(q, 0x2E66, 0), awq_dequant_fp16_fma(q, 0x2E66, 0));
+  for (std::uint32_t q = 0; q < 16; ++q)
+    EXPECT_EQ(awq_dequant_fp16_gen(q, 0x2E66, 0), awq_dequant_fp16_fma(q, 0x2E66, 0));
 }
 
 }  // namespace

@@ -30,7 +30,8 @@ std::int64_t requantize(std::int64_t z, const Dyadic& d, int bits, bool is_signe
   const auto mag = static_cast<std::int64_t>(q.q > cap ? cap - 1 : q.q);
   const std::int64_t v = prod.negative ? -mag : mag;
   const std::int64_t lo = is_signed ? -(std::int64_t{1} << (bits - 1)) : 0;
-  const std::int64_t hi = is_signed ? (std::int64_t{1} << (bits - 1)) - 1 : (std::int64_t{1} << bits) - 1;
+  const std::int64_t hi =
+      is_signed ? (std::int64_t{1} << (bits - 1)) - 1 : (std::int64_t{1} << bits) - 1;
   return std::clamp(v, lo, hi);
 }
 

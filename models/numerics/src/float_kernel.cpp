@@ -83,8 +83,9 @@ inline void float_kernel_vec(const float* __restrict x, std::size_t n, float inv
     const I8 abits = bits & 0x7FFFFFFF;
     const I8 round_bias = kAway ? I8{} + half : half - 1 + ((abits >> k.drop) & 1);
     // Unsigned add: NaN/Inf bit patterns (fixed up by callers) must not overflow a signed int.
-    const I8 normal = std::bit_cast<I8>((std::bit_cast<U8>(abits) + std::bit_cast<U8>(round_bias)) >>
-                                        k.drop) - k.rebias;
+    const I8 normal =
+        std::bit_cast<I8>((std::bit_cast<U8>(abits) + std::bit_cast<U8>(round_bias)) >> k.drop) -
+        k.rebias;
     F8 q = std::bit_cast<F8>(abits) * k.sub_scale;
     q = q < 0x1p24f ? q : 0x1p24f;  // only subnormal-range lanes use q; keep the conversion defined
     const I8 sub = kAway ? __builtin_convertvector(q + 0.5f, I8)

@@ -25,9 +25,9 @@
 
 #include "mpsim/base/error.h"
 #include "mpsim/numerics/group_int.h"
-#include "mpsim/numerics/scalar_format.h"
 #include "mpsim/numerics/half.h"
 #include "mpsim/numerics/quantizer.h"
+#include "mpsim/numerics/scalar_format.h"
 
 namespace mpsim::num {
 namespace {
