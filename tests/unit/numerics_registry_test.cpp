@@ -160,3 +160,25 @@ TEST(FormatRegistry, DefaultsFollowTheSpecDecisions) {
 
 }  // namespace
 }  // namespace mpsim::num
+
+namespace mpsim::num {
+namespace {
+
+TEST(FormatSpec, TextRoundTripAndErrors) {
+  const FormatSpec f = FormatSpec::parse("mxfp4/b16/rna/scale_ceil");
+  EXPECT_EQ(f.name, "mxfp4");
+  EXPECT_EQ(f.options.block, 16);
+  EXPECT_EQ(f.options.rounding, Rounding::kNearestAway);
+  EXPECT_EQ(f.options.scale_rule, ScaleRule::kCeil);
+  EXPECT_EQ(f.str(), "mxfp4/b16/rna/scale_ceil");
+  EXPECT_EQ(FormatSpec::parse(f.str()), f);
+  EXPECT_EQ(FormatSpec::parse("gptq_int4/g64").options.group, 64);
+  EXPECT_EQ(FormatSpec::parse("int8/wrap").options.overflow, Overflow::kWrap);
+  EXPECT_EQ(FormatSpec::parse("int8").str(), "int8");
+  EXPECT_THROW(FormatSpec::parse("int8/bx"), ConfigError);
+  EXPECT_THROW(FormatSpec::parse("int8/nearest"), ConfigError);
+  EXPECT_EQ(FormatSpec::parse("mxfp4/b16").make_quantizer()->quantize(std::vector<float>(20, 1.0f)).scales.size(), 2u);
+}
+
+}  // namespace
+}  // namespace mpsim::num

@@ -132,6 +132,54 @@ std::unique_ptr<Quantizer> FormatRegistry::create(std::string_view name,
   throw ConfigError(Diagnostic{"", "--format", msg});
 }
 
+std::string FormatSpec::str() const {
+  std::string out = name;
+  if (options.block) out += fmt::format("/b{}", *options.block);
+  if (options.group) out += fmt::format("/g{}", *options.group);
+  if (options.rounding) out += fmt::format("/{}", to_string(*options.rounding));
+  if (options.overflow) out += fmt::format("/{}", to_string(*options.overflow));
+  if (options.scale_rule) out += fmt::format("/scale_{}", to_string(*options.scale_rule));
+  return out;
+}
+
+FormatSpec FormatSpec::parse(std::string_view text) {
+  FormatSpec f;
+  std::size_t pos = text.find('/');
+  f.name = std::string(text.substr(0, pos));
+  std::vector<Diagnostic> diags;
+  while (pos != std::string_view::npos) {
+    const std::size_t next = text.find('/', pos + 1);
+    const std::string part(text.substr(pos + 1, next == std::string_view::npos ? next : next - pos - 1));
+    auto number = [&](std::string_view digits) -> std::optional<int> {
+      int v = 0;
+      if (digits.empty() || digits.size() > 7) return std::nullopt;
+      for (char c : digits) {
+        if (c < '0' || c > '9') return std::nullopt;
+        v = v * 10 + (c - '0');
+      }
+      return v;
+    };
+    if (part.size() > 1 && part[0] == 'b' && number(std::string_view(part).substr(1))) {
+      f.options.block = number(std::string_view(part).substr(1));
+    } else if (part.size() > 1 && part[0] == 'g' && number(std::string_view(part).substr(1))) {
+      f.options.group = number(std::string_view(part).substr(1));
+    } else if (auto r = parse_rounding(part)) {
+      f.options.rounding = r;
+    } else if (auto o = parse_overflow(part)) {
+      f.options.overflow = o;
+    } else if (part.rfind("scale_", 0) == 0 && parse_scale_rule(std::string_view(part).substr(6))) {
+      f.options.scale_rule = parse_scale_rule(std::string_view(part).substr(6));
+    } else {
+      diags.push_back({"", "format", fmt::format("bad option '{}' in format '{}' (expected bN, gN, a "
+                                                 "rounding, an overflow mode or scale_RULE)",
+                                                 part, text)});
+    }
+    pos = next;
+  }
+  if (!diags.empty()) throw ConfigError(std::move(diags));
+  return f;
+}
+
 const FormatRegistry& builtin_formats() {
   static const FormatRegistry registry = [] {
     FormatRegistry r;

@@ -131,6 +131,20 @@ class FormatRegistry {
 /// Returns the registry of every built-in format.
 const FormatRegistry& builtin_formats();
 
+/// A number format as configs and traces name it: canonical name plus options (a value type).
+struct FormatSpec {
+  std::string name = "fp32";
+  QuantizeOptions options;
+
+  /// Builds the quantizer from builtin_formats(); throws ConfigError on a bad name/option.
+  std::unique_ptr<Quantizer> make_quantizer() const { return builtin_formats().create(name, options); }
+  /// Canonical text: "mxfp4", "mxfp4/b16", "int4_g128", "gptq_int4/g64", "int8/rna/wrap".
+  std::string str() const;
+  /// Parses str()'s syntax; throws ConfigError naming the bad part.
+  static FormatSpec parse(std::string_view text);
+  friend bool operator==(const FormatSpec&, const FormatSpec&) = default;
+};
+
 // Registration functions, one per format family (called by builtin_formats()).
 void register_scalar_formats(FormatRegistry& r);
 void register_block_formats(FormatRegistry& r);      // MX and BFP
