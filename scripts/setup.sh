@@ -9,6 +9,8 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config ccache git clang-format
   # numerics, golden model, CLI, configs
   libeigen3-dev libboost-dev libfmt-dev libcli11-dev libyaml-cpp-dev nlohmann-json3-dev libdnnl-dev
+  # oneDNN's CMake package requires OpenCL (Debian builds it with the OpenCL GPU runtime)
+  ocl-icd-opencl-dev opencl-headers
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   # cycle-level models and RTL

@@ -1,0 +1,3 @@
+// DESCRIPTION: placeholder, being written.
+#include <benchmark/benchmark.h>
+BENCHMARK_MAIN();

@@ -1,0 +1,2 @@
+// DESCRIPTION: placeholder, being written.
+namespace mpsim {}
