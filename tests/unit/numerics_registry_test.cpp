@@ -182,3 +182,23 @@ TEST(FormatSpec, TextRoundTripAndErrors) {
 
 }  // namespace
 }  // namespace mpsim::num
+
+namespace mpsim::num {
+namespace {
+
+TEST(FormatSpec, StorageBitsPerElementIncludeScales) {
+  EXPECT_DOUBLE_EQ(bits_per_element(FormatSpec::parse("mxfp4")), 4.25);  // workloads.md §2.5
+  EXPECT_DOUBLE_EQ(bits_per_element(FormatSpec::parse("mxfp8_e4m3")), 8.25);
+  EXPECT_DOUBLE_EQ(bits_per_element(FormatSpec::parse("mxfp4/b16")), 4.5);
+  EXPECT_DOUBLE_EQ(bits_per_element(FormatSpec::parse("q4_0")), 4.5);   // 18 bytes / 32
+  EXPECT_DOUBLE_EQ(bits_per_element(FormatSpec::parse("q8_0")), 8.5);   // 34 bytes / 32
+  EXPECT_DOUBLE_EQ(bits_per_element(FormatSpec::parse("q4_k")), 4.5);   // 144 bytes / 256
+  EXPECT_DOUBLE_EQ(bits_per_element(FormatSpec::parse("nf4")), 4.5);
+  EXPECT_DOUBLE_EQ(bits_per_element(FormatSpec::parse("int4_g128")), 4 + 20.0 / 128);
+  EXPECT_DOUBLE_EQ(bits_per_element(FormatSpec::parse("fp16")), 16);
+  EXPECT_DOUBLE_EQ(bits_per_element(FormatSpec::parse("bfp12")), 4.25);
+  EXPECT_THROW(bits_per_element(FormatSpec::parse("fp5")), ConfigError);
+}
+
+}  // namespace
+}  // namespace mpsim::num

@@ -166,6 +166,7 @@ void add_block(FormatRegistry& r, std::string name, std::string description, Ele
   info.layout = Layout::kBlock;
   info.default_size = 32;
   info.element_bits = el.fmt.bits();
+  info.overhead_bits = 8;  // E8M0 / 8-bit shared exponent
   info.roundings = {Rounding::kNearestEven, Rounding::kNearestAway, Rounding::kHalfUp,
                     Rounding::kTowardZero, Rounding::kFloor};
   info.overflows = {Overflow::kSaturate};

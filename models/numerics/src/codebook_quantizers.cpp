@@ -318,6 +318,7 @@ void register_codebook_formats(FormatRegistry& r) {
     info.layout = Layout::kBlock;
     info.default_size = 64;
     info.element_bits = 4;
+    info.overhead_bits = 32;  // FP32 absmax
     // NF4's tie rule ("ties to the lower code") is none of the named modes; the single entry
     // only makes rne the accepted default and the description states the real rule.
     info.roundings = {Rounding::kNearestEven};
@@ -335,6 +336,7 @@ void register_codebook_formats(FormatRegistry& r) {
     info.layout = Layout::kGroup;
     info.default_size = 128;
     info.element_bits = bits;
+    info.overhead_bits = 16 + 2;  // FP16 scale + 2-bit datatype selector
     info.roundings = {Rounding::kNearestEven};  // the tie rule is fixed; see the description
     info.overflows = {Overflow::kSaturate};
     r.add(info, [info, bits](const ResolvedOptions& o) {

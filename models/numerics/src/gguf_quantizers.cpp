@@ -364,6 +364,8 @@ void add_gguf(FormatRegistry& r, std::string name, std::string description, Kind
   info.default_size = static_cast<int>(traits(kind).block);
   info.size_fixed = true;
   info.element_bits = element_bits;
+  // q4_0/q8_0: FP16 d; q4_k: FP16 d and dmin plus 12 bytes of 6-bit scales/mins per 256.
+  info.overhead_bits = kind == Kind::kQ4K ? 2 * 16 + 12 * 8 : 16;
   info.roundings = {rounding};  // the reference's rule is part of the format: no alternatives
   info.overflows = {Overflow::kSaturate};
   r.add(info, [info, kind](const ResolvedOptions&) {

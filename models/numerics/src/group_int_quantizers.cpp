@@ -266,6 +266,7 @@ FormatInfo group_info(std::string name, std::string description, int size, bool 
   info.default_size = size;
   info.size_fixed = fixed;
   info.element_bits = 4;
+  info.overhead_bits = 16 + 4;  // FP16 scale + UINT4 zero (QServe overrides)
   info.roundings = std::move(roundings);
   info.overflows = {Overflow::kSaturate};  // codes clamp to [0, 15]; nothing else is meaningful
   return info;
@@ -477,11 +478,12 @@ void register_group_int_formats(FormatRegistry& r) {
                       "UINT4 zero (gptq quant.py find_params)",
                       128, false, all_roundings()),
            Int4RangeRule::kGptq);
-  const FormatInfo qs = group_info(
+  FormatInfo qs = group_info(
       "qserve_w4a8",
       "QServe W4A8 progressive: per-channel FP16 s1 to INT8 [-119, 119], per-group UINT8 s2 + "
       "UINT4 zero (omniserve/deepcompressor)",
       128, false, {Rounding::kNearestEven});
+  qs.overhead_bits = 8 + 4;  // UINT8 s2 + UINT4 zero per group (the per-channel FP16 s1 is per row)
   r.add(qs, [qs](const ResolvedOptions& o) { return std::make_unique<QServeQuantizer>(qs, o); });
 }
 

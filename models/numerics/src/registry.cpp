@@ -180,6 +180,14 @@ FormatSpec FormatSpec::parse(std::string_view text) {
   return f;
 }
 
+double bits_per_element(const FormatSpec& f) {
+  const auto& r = builtin_formats();
+  const FormatInfo* info = r.find(f.name);
+  if (info == nullptr) r.create(f.name, f.options);  // throws the usual unknown-format error
+  const ResolvedOptions o = r.resolve(*info, f.options);
+  return info->element_bits + (o.size > 0 ? static_cast<double>(info->overhead_bits) / o.size : 0.0);
+}
+
 const FormatRegistry& builtin_formats() {
   static const FormatRegistry registry = [] {
     FormatRegistry r;

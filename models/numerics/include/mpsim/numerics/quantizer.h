@@ -145,6 +145,10 @@ struct FormatSpec {
   friend bool operator==(const FormatSpec&, const FormatSpec&) = default;
 };
 
+/// Storage bits per element including the per-block/group overhead (mxfp4: 4 + 8/32 = 4.25).
+/// Throws ConfigError on a bad name/option.
+double bits_per_element(const FormatSpec& f);
+
 // Registration functions, one per format family (called by builtin_formats()).
 void register_scalar_formats(FormatRegistry& r);
 void register_block_formats(FormatRegistry& r);      // MX and BFP
