@@ -68,6 +68,8 @@ struct FormatInfo {
   int default_size = 0;             ///< default block/group size (0 for scalar)
   bool size_fixed = false;          ///< true when the size is part of the format (q4_0, int4_g128)
   int element_bits = 0;             ///< bits per element code
+  /// Stored bits per block/group besides the elements: scale, zero point, datatype selector.
+  int overhead_bits = 0;
   std::vector<Rounding> roundings;  ///< accepted --rounding values; the first is the default
   std::vector<Overflow> overflows;  ///< accepted --overflow values; the first is the default
   bool takes_scale_rule = false;
