@@ -3,9 +3,10 @@ include_guard(GLOBAL)
 
 # Per-target warnings (never applied to generated or third-party sources).
 add_library(mpsim_warnings INTERFACE)
-target_compile_options(mpsim_warnings INTERFACE -Wall -Wextra -Wpedantic -Wshadow)
+# C++ only: nvcc forwards host flags, and its generated code trips -Wpedantic.
+target_compile_options(mpsim_warnings INTERFACE $<$<COMPILE_LANGUAGE:CXX>:-Wall -Wextra -Wpedantic -Wshadow>)
 if(MPSIM_WERROR)
-  target_compile_options(mpsim_warnings INTERFACE -Werror)
+  target_compile_options(mpsim_warnings INTERFACE $<$<COMPILE_LANGUAGE:CXX>:-Werror>)
 endif()
 
 # Bit-exactness: a fused multiply-add rounds once where the reference rounds twice.
