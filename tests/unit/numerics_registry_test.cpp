@@ -65,7 +65,7 @@ TEST(FormatRegistry, EveryFormatQuantizesDeterministicallyAndDequantizesToItsVal
       ASSERT_TRUE(std::bit_cast<std::uint32_t>(d[i]) == std::bit_cast<std::uint32_t>(a.values[i]) ||
                   (std::isnan(d[i]) && std::isnan(a.values[i])))
           << name << " element " << i;
-      EXPECT_LT(a.codes[i], 1u << q->info().element_bits) << name;
+      EXPECT_LT(std::uint64_t{a.codes[i]}, std::uint64_t{1} << q->info().element_bits) << name;
     }
   }
 }

@@ -411,3 +411,24 @@ TEST(Bipolar, BitPlaneXorPopcountProductEqualsTheDotProduct) {
 
 }  // namespace
 }  // namespace mpsim::num
+
+namespace mpsim::num {
+namespace {
+
+TEST(Bipolar, HugeInputsSaturateWithoutOverflowingTheExactEngine) {
+  const auto b4 = ScalarFormat::bipolar("bipolar_int4", 4);
+  for (double v : {1e38, 2e38, 3.4e38, 1e300}) {
+    EXPECT_EQ(b4.quantize(v), 15);
+    EXPECT_EQ(b4.quantize(-v), -15);
+    EXPECT_EQ(b4.quantize(v, Rounding::kFloor, Overflow::kWrap), 15);
+  }
+}
+
+TEST(Fp32Format, IsTheIdentityOnFp32) {
+  const auto q = builtin_formats().create("fp32");
+  const std::vector<float> x{0.1f, -3e38f, 1e-45f, -0.0f};
+  EXPECT_EQ(q->quantize(x).values, x);
+}
+
+}  // namespace
+}  // namespace mpsim::num

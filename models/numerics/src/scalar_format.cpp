@@ -340,6 +340,8 @@ namespace mpsim::num {
 // side of the zero's sign under rna.
 std::uint32_t ScalarFormat::encode_bipolar(const ExactValue& v, Rounding r, Overflow o) const {
   const std::int64_t top = (std::int64_t{1} << bits_) - 1;  // largest value
+  // Far beyond the range (and beyond what an exact add can hold): the extreme, under either rule.
+  if (!v.is_zero() && floor_log2(v) > 40) return v.negative ? 0u : static_cast<std::uint32_t>(top);
   // lower = the largest odd integer <= v, from floor((v - 1) / 2) = k, lower = 2k + 1.
   ExactValue w = ExactValue::add(v, ExactValue::from_int(-1));
   w.exp -= 1;

@@ -90,6 +90,9 @@ void register_scalar_formats(FormatRegistry& r) {
                {Overflow::kSaturate, Overflow::kWrap});
   // IEEE half formats default to the IEEE cast (overflow to Inf); the narrow formats saturate
   // (§16.5).
+  // fp32 is the identity on FP32 inputs; registered so accumulators and FP references have a name.
+  add_scalar(r, ScalarFormat::fp32(), "IEEE 754 binary32 (identity on FP32 inputs)",
+             {Overflow::kInfNan, Overflow::kSaturate});
   add_scalar(r, ScalarFormat::fp16(), "IEEE 754 binary16 (E5M10)",
              {Overflow::kInfNan, Overflow::kSaturate});
   add_scalar(r, ScalarFormat::bf16(), "bfloat16 (E8M7)", {Overflow::kInfNan, Overflow::kSaturate});
