@@ -456,3 +456,57 @@ TEST(GgufCorrupt, ZeroTensorsNeedNoDataSection) {
 
 }  // namespace
 }  // namespace mpsim::workload
+
+#include "mpsim/workload/gguf_model.h"
+#include "mpsim/workload/presets.h"
+
+namespace mpsim::workload {
+namespace {
+
+TEST(GgufModel, ShapesFromMetadataExpandLikeThePreset) {
+  const ModelConfig& p = preset("llama3-8b");
+  std::vector<std::pair<std::string, GgufValue>> md = {
+      {"general.architecture", GgufValue("llama")},
+      {"general.name", GgufValue("Meta-Llama-3-8B")},
+      {"llama.embedding_length", GgufValue(static_cast<std::uint32_t>(p.hidden))},
+      {"llama.block_count", GgufValue(static_cast<std::uint32_t>(p.layers))},
+      {"llama.feed_forward_length", GgufValue(static_cast<std::uint32_t>(p.intermediate))},
+      {"llama.attention.head_count", GgufValue(static_cast<std::uint32_t>(p.heads))},
+      {"llama.attention.head_count_kv", GgufValue(static_cast<std::uint32_t>(p.kv_heads))},
+      {"llama.rope.dimension_count", GgufValue(static_cast<std::uint32_t>(p.head_dim))},
+      {"llama.context_length", GgufValue(static_cast<std::uint32_t>(p.max_positions))}};
+  // The vocabulary comes from token_embd.weight's shape (innermost first: hidden, vocab); a tiny
+  // Q8_0 stand-in is enough for the header, so the test file stays small.
+  GgufWriteTensor emb{"token_embd.weight", {32, 128256}, GgmlType::kQ8_0, {}};
+  emb.data.assign(128256 * 34, 0);
+  GgufWriteTensor out{"output.weight", {32, 4}, GgmlType::kF32, std::vector<std::uint8_t>(32 * 4 * 4)};
+  const auto bytes = write_gguf(md, {emb, out});
+  const ModelConfig c = model_config_from_gguf(GgufFile::parse(bytes, "m.gguf"), "m.gguf");
+  EXPECT_EQ(c.hidden, 4096);
+  EXPECT_EQ(c.kv_heads, 8);
+  EXPECT_EQ(c.vocab, 128256);
+  EXPECT_EQ(c.max_positions, 8192);
+  EXPECT_FALSE(c.tie_embeddings);
+  EXPECT_EQ(parameter_count(c), parameter_count(p));  // 8030261248
+}
+
+TEST(GgufModel, MissingKeysAreAllReported) {
+  const auto bytes = write_gguf({{"general.architecture", GgufValue("llama")},
+                                 {"llama.block_count", GgufValue(static_cast<std::uint32_t>(0))}},
+                                {});
+  try {
+    model_config_from_gguf(GgufFile::parse(bytes, "m.gguf"), "m.gguf");
+    FAIL();
+  } catch (const ConfigError& e) {
+    const std::string w = e.what();
+    EXPECT_NE(w.find("m.gguf: llama.embedding_length: missing"), std::string::npos) << w;
+    EXPECT_NE(w.find("llama.block_count: must be a positive integer"), std::string::npos) << w;
+    EXPECT_NE(w.find("llama.feed_forward_length: missing"), std::string::npos) << w;
+    EXPECT_NE(w.find("no vocabulary"), std::string::npos) << w;
+  }
+  const auto gpt = write_gguf({{"general.architecture", GgufValue("gpt2")}}, {});
+  EXPECT_THROW(model_config_from_gguf(GgufFile::parse(gpt, "g.gguf"), "g.gguf"), ConfigError);
+}
+
+}  // namespace
+}  // namespace mpsim::workload
