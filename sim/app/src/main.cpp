@@ -5,7 +5,10 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "mpsim/app/golden_gemm_command.h"
+#include "mpsim/app/golden_run_command.h"
 #include "mpsim/app/quantize_command.h"
+#include "mpsim/app/workload_command.h"
 #include "mpsim/numerics/quantizer.h"
 
 int main(int argc, char** argv) {
@@ -16,6 +19,17 @@ int main(int argc, char** argv) {
   mpsim::app::QuantizeArgs qargs;
   CLI::App* quantize = mpsim::app::add_quantize_command(app, qargs);
   CLI::App* formats = app.add_subcommand("formats", "List every number format with its options");
+
+  mpsim::app::WorkloadShowArgs wargs;
+  const mpsim::app::WorkloadCommands workload = mpsim::app::add_workload_command(app, wargs);
+
+  // `golden` groups the golden-model commands; each add_golden_*_command adds one subcommand.
+  CLI::App* golden = app.add_subcommand("golden", "Bit-exact golden model");
+  golden->require_subcommand(1);
+  mpsim::app::GoldenGemmArgs gargs;
+  CLI::App* golden_gemm = mpsim::app::add_golden_gemm_command(golden, gargs);
+  mpsim::app::GoldenRunArgs rargs;
+  CLI::App* golden_run = mpsim::app::add_golden_run_command(golden, rargs);
 
   try {
     app.parse(argc, argv);
@@ -31,6 +45,11 @@ int main(int argc, char** argv) {
   }
 
   if (quantize->parsed()) return mpsim::app::run_quantize(qargs, std::cin, std::cout, std::cerr);
+  if (workload.list->parsed()) return mpsim::app::run_workload_list(std::cout, std::cerr);
+  if (workload.show->parsed()) return mpsim::app::run_workload_show(wargs, std::cout, std::cerr);
+  if (golden_run->parsed()) return mpsim::app::run_golden_run(rargs, std::cout, std::cerr);
+  if (golden_gemm->parsed())
+    return mpsim::app::run_golden_gemm(gargs, std::cin, std::cout, std::cerr);
   if (formats->parsed()) {
     for (const auto& name : mpsim::num::builtin_formats().names()) {
       const auto& info = *mpsim::num::builtin_formats().find(name);
