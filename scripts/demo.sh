@@ -31,4 +31,13 @@ for f in fp8_e4m3 fp6_e3m2 fp4_e2m1 mxfp8_e4m3 mxfp6_e2m3 mxfp4 mxint8 bfp12 bfp
   fi
 done
 echo
+echo "== workloads: presets and one expanded step (Llama-3-8B decode, 4096 tokens in the KV cache)"
+"$MPSIM" workload list
+"$MPSIM" workload show llama3-8b --phase decode --seq 4096 | tail -4
+
+echo
+echo "== golden model: per-op and end-to-end quantization error, MXFP4 weights / MXFP8 activations"
+"$MPSIM" golden run --workload tiny-llama --recipe workloads/recipes/mxfp4_mxfp8.yaml | tee "$OUT/golden_run.txt"
+
+echo
 echo "outputs in $OUT/"
