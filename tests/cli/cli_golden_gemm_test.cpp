@@ -13,50 +13,16 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "run_mpsim.h"
+
 namespace {
+
+using mpsim::test::Result;
+using mpsim::test::run;
+using mpsim::test::TempFile;
 
 using nlohmann::json;
 using ::testing::HasSubstr;
-
-struct Result {
-  int status = -1;
-  std::string out;
-  std::string err;
-};
-
-// Runs `mpsim <args>` with `input` on stdin.
-Result run(const std::string& args, const std::string& input = "") {
-  const auto dir = std::filesystem::temp_directory_path();
-  const auto tag = std::to_string(::getpid()) + "_" + std::to_string(std::rand());
-  const auto in_path = dir / ("mpsim_gg_in_" + tag);
-  const auto err_path = dir / ("mpsim_gg_err_" + tag);
-  std::ofstream(in_path) << input;
-  const std::string cmd =
-      std::string(MPSIM_EXE) + " " + args + " < " + in_path.string() + " 2> " + err_path.string();
-  Result r;
-  FILE* p = ::popen(cmd.c_str(), "r");
-  char buf[4096];
-  std::size_t n = 0;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  const int st = ::pclose(p);
-  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  std::ifstream e(err_path);
-  r.err.assign(std::istreambuf_iterator<char>(e), {});
-  std::filesystem::remove(in_path);
-  std::filesystem::remove(err_path);
-  return r;
-}
-
-// A temporary file holding `text`, removed at the end of the test.
-struct TempFile {
-  std::filesystem::path path;
-  TempFile(const std::string& name, const std::string& text)
-      : path(std::filesystem::temp_directory_path() / (std::to_string(::getpid()) + "_" + name)) {
-    std::ofstream(path) << text;
-  }
-  ~TempFile() { std::filesystem::remove(path); }
-  std::string str() const { return path.string(); }
-};
 
 TEST(CliGoldenGemm, Int8TwoByTwoByHand) {
   // int8 rounds to nearest even and keeps integers: A -> [[2, -2], [0, 3]], B -> [[1, 2], [3, -5]].

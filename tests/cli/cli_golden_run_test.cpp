@@ -9,30 +9,15 @@
 #include <fstream>
 #include <string>
 
+#include "run_mpsim.h"
+
 namespace {
 
+using mpsim::test::Result;
+using mpsim::test::run;
+using mpsim::test::TempFile;
+
 using ::testing::HasSubstr;
-
-struct Result {
-  int status = -1;
-  std::string out, err;
-};
-
-Result run(const std::string& args) {
-  const auto err_path =
-      std::filesystem::temp_directory_path() / ("mpsim_grun_" + std::to_string(::getpid()));
-  const std::string cmd = std::string(MPSIM_EXE) + " " + args + " 2> " + err_path.string();
-  Result r;
-  FILE* p = ::popen(cmd.c_str(), "r");
-  char buf[4096];
-  for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, p)) > 0;) r.out.append(buf, n);
-  const int st = ::pclose(p);
-  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  std::ifstream e(err_path);
-  r.err.assign(std::istreambuf_iterator<char>(e), {});
-  std::filesystem::remove(err_path);
-  return r;
-}
 
 TEST(CliGoldenRun, TableAndEndToEndForAPresetWithARecipe) {
   const std::string recipe = std::string(MPSIM_SOURCE_DIR) + "/workloads/recipes/mxfp4_mxfp8.yaml";

@@ -16,40 +16,16 @@
 
 #include "mpsim/app/number_text.h"
 #include "mpsim/base/error.h"
+#include "run_mpsim.h"
 
 namespace {
 
+using mpsim::test::Result;
+using mpsim::test::run;
+using mpsim::test::TempFile;
+
 using ::testing::HasSubstr;
 using ::testing::Not;
-
-struct Result {
-  int status = -1;
-  std::string out;
-  std::string err;
-};
-
-// Runs `mpsim <args>` with `input` on stdin.
-Result run(const std::string& args, const std::string& input) {
-  const auto dir = std::filesystem::temp_directory_path();
-  const auto tag = std::to_string(::getpid()) + "_" + std::to_string(std::rand());
-  const auto in_path = dir / ("mpsim_cli_in_" + tag);
-  const auto err_path = dir / ("mpsim_cli_err_" + tag);
-  std::ofstream(in_path) << input;
-  const std::string cmd =
-      std::string(MPSIM_EXE) + " " + args + " < " + in_path.string() + " 2> " + err_path.string();
-  Result r;
-  FILE* p = ::popen(cmd.c_str(), "r");
-  char buf[4096];
-  std::size_t n = 0;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  const int st = ::pclose(p);
-  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  std::ifstream e(err_path);
-  r.err.assign(std::istreambuf_iterator<char>(e), {});
-  std::filesystem::remove(in_path);
-  std::filesystem::remove(err_path);
-  return r;
-}
 
 TEST(CliQuantize, WorkedExampleOneValuePerLine) {
   const auto r = run("quantize --format mxfp4", "0.3 -1.7 2.9 3.0 5.0 -11.0 0.0 7.0\n");

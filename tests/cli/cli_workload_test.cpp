@@ -17,49 +17,18 @@
 #include "mpsim/app/workload_command.h"
 #include "mpsim/workload/model_config.h"
 #include "mpsim/workload/presets.h"
+#include "run_mpsim.h"
 
 namespace {
+
+using mpsim::test::Result;
+using mpsim::test::run;
+using mpsim::test::TempFile;
 
 using nlohmann::json;
 using ::testing::HasSubstr;
 using ::testing::Not;
 using ::testing::StartsWith;
-
-struct Result {
-  int status = -1;
-  std::string out;
-  std::string err;
-};
-
-// Runs `mpsim <args>` with empty stdin.
-Result run(const std::string& args) {
-  const auto dir = std::filesystem::temp_directory_path();
-  const auto err_path =
-      dir / ("mpsim_wl_err_" + std::to_string(::getpid()) + "_" + std::to_string(std::rand()));
-  const std::string cmd =
-      std::string(MPSIM_EXE) + " " + args + " < /dev/null 2> " + err_path.string();
-  Result r;
-  FILE* p = ::popen(cmd.c_str(), "r");
-  char buf[4096];
-  std::size_t n = 0;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  const int st = ::pclose(p);
-  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  std::ifstream e(err_path);
-  r.err.assign(std::istreambuf_iterator<char>(e), {});
-  std::filesystem::remove(err_path);
-  return r;
-}
-
-// A temporary file holding `text`, removed at the end of the test.
-struct TempFile {
-  std::filesystem::path path;
-  TempFile(const std::string& name, const std::string& text)
-      : path(std::filesystem::temp_directory_path() / (std::to_string(::getpid()) + "_" + name)) {
-    std::ofstream(path) << text;
-  }
-  ~TempFile() { std::filesystem::remove(path); }
-};
 
 const json* find_op(const json& j, const std::string& name) {
   for (const auto& op : j["ops"])
