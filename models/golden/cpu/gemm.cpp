@@ -10,33 +10,14 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <functional>
 #include <limits>
 
+#include "gemm_kernels.h"
 #include "mpsim/base/error.h"
 #include "mpsim/numerics/block_dot.h"
 
 namespace mpsim::golden {
-
-// Kernels in gemm_kernels.cpp and onednn_int8.cpp (internal: no public header).
-namespace detail {
-struct BlockGemmArgs {
-  std::int64_t rows = 0, cols = 0;
-  int nblocks = 0;
-  int bp = 0;
-  int digits = 1;
-  const std::uint8_t* x = nullptr;
-  const std::int32_t* x_exp = nullptr;
-  const std::int32_t* y = nullptr;
-  const std::int32_t* y_exp = nullptr;
-  float* out = nullptr;
-};
-void int8_gemm(const std::uint8_t* a, const std::int8_t* bt, std::int64_t m, std::int64_t n,
-               std::int64_t k, std::int32_t* c);
-bool block_gemm_fast(const BlockGemmArgs& g);
-bool onednn_s8s8s32_exact(std::int64_t k);
-void onednn_s8s8s32(const std::int8_t* a, const std::int8_t* bt, std::int64_t m, std::int64_t n,
-                    std::int64_t k, std::int32_t* c);
-}  // namespace detail
 
 namespace {
 
@@ -146,32 +127,53 @@ std::vector<std::int32_t> integer_lines(const QuantMatrix& q, I64 count, I64 len
   return out;
 }
 
+/// The float values of each line (the decoded integers of a scalar integer format).
+std::vector<const float*> line_values(const QuantMatrix& q) {
+  std::vector<const float*> p(q.lines.size());
+  for (std::size_t l = 0; l < p.size(); ++l) p[l] = q.lines[l].values.data();
+  return p;
+}
+
+/// oneDNN's s8s8s32 matmul where it is provably exact (see docs/golden.md); false if not used.
+bool gemm_int8_onednn(const QuantMatrix& qa, const QuantMatrix& qb, Matrix& c) {
+  const I64 m = qa.rows, n = qb.cols, k = qa.cols;
+  if (qa.format.name != "int8" || qb.format.name != "int8" || !detail::onednn_s8s8s32_exact(k))
+    return false;
+  // k <= 2^15 and |values| <= 128: no partial sum can overflow int32, so the exact sum is the
+  // result of every accumulator.
+  static thread_local std::vector<std::int8_t> a8, b8;
+  static thread_local std::vector<std::int32_t> c32;
+  a8.resize(static_cast<std::size_t>(m * k));
+  b8.resize(static_cast<std::size_t>(n * k));
+  c32.resize(static_cast<std::size_t>(m * n));
+  if (!detail::lines_to_s8(line_values(qa).data(), m, k, a8.data()) ||
+      !detail::lines_to_s8(line_values(qb).data(), n, k, b8.data()))
+    return false;
+  detail::onednn_s8s8s32(a8.data(), b8.data(), m, n, k, c32.data());
+  for (std::size_t i = 0; i < static_cast<std::size_t>(m * n); ++i)
+    c.data[i] = static_cast<float>(c32[i]);
+  return true;
+}
+
 void gemm_integer(const QuantMatrix& qa, const QuantMatrix& qb, IntAcc acc, bool use_onednn,
                   GemmResult& r) {
   const I64 m = qa.rows, n = qb.cols, k = qa.cols;
+  if (m > 0 && n > 0 && k > 0) {
+    if (use_onednn && gemm_int8_onednn(qa, qb, r.c)) {
+      r.used_onednn = true;
+      return;
+    }
+    // Values in s8 with k * max|a| * max|b| < 2^31: no order can overflow any accumulator.
+    if (detail::int8_gemm_f32(line_values(qa).data(), line_values(qb).data(), m, n, k,
+                              r.c.data.data()))
+      return;
+  }
   std::int32_t max_a = 0, max_b = 0;
   bool a_s8 = false, b_s8 = false;
   const auto ai = integer_lines(qa, m, k, max_a, a_s8);
   const auto bi = integer_lines(qb, n, k, max_b, b_s8);
-  // When k * max|a| * max|b| fits in int32 no partial sum in any order can overflow any of the
-  // accumulators, so all three give the exact sum and the order is free.
   const bool no_overflow =
       static_cast<int128_t>(k) * max_a * max_b <= std::numeric_limits<std::int32_t>::max();
-  if (no_overflow && a_s8 && b_s8 && m > 0 && n > 0 && k > 0) {
-    std::vector<std::int8_t> a8(ai.begin(), ai.end()), b8(bi.begin(), bi.end());
-    std::vector<std::int32_t> c32(static_cast<std::size_t>(m * n));
-    if (use_onednn && qa.format.name == "int8" && qb.format.name == "int8" &&
-        detail::onednn_s8s8s32_exact(k)) {
-      detail::onednn_s8s8s32(a8.data(), b8.data(), m, n, k, c32.data());
-      r.used_onednn = true;
-    } else {
-      std::vector<std::uint8_t> au(ai.size());
-      for (std::size_t i = 0; i < ai.size(); ++i) au[i] = static_cast<std::uint8_t>(ai[i] + 128);
-      detail::int8_gemm(au.data(), b8.data(), m, n, k, c32.data());
-    }
-    for (std::size_t i = 0; i < c32.size(); ++i) r.c.data[i] = static_cast<float>(c32[i]);
-    return;
-  }
   for (I64 i = 0; i < m; ++i)
     for (I64 j = 0; j < n; ++j) {
       const std::int32_t* a = ai.data() + i * k;
@@ -275,40 +277,117 @@ BlockLines block_lines(const QuantMatrix& q, bool columns, int block, int bp) {
   return b;
 }
 
-/// Signed base-256 digits needed for every integer in [lo, hi] (0 when more than 3).
-int digits_for(int lo, int hi) {
-  if (lo >= -128 && hi <= 127) return 1;
-  if (lo >= -32896 && hi <= 32639) return 2;      // -128 * 257, 127 * 257
-  if (lo >= -8421504 && hi <= 8355711) return 3;  // -128 * 65793, 127 * 65793
-  return 0;
+/// One operand's element tables and scales for the VNNI block kernel (no per-element copies).
+struct BlockSide {
+  const QuantMatrix* q = nullptr;
+  I64 count = 0;
+  int min_k = 0, max_k = 0;  ///< range of element integers over the format's non-NaN codes
+  std::vector<std::int64_t> value;
+  std::vector<std::uint8_t> nan;
+  std::vector<const std::uint32_t*> codes;
+  std::vector<std::int32_t> exp;  ///< count x nblocks
+  std::vector<std::uint8_t> bad;  ///< NaN scale here; NaN codes are added by the kernel
+};
+
+BlockSide block_side(const QuantMatrix& q, bool columns, int block) {
+  const num::BlockElement el = *num::block_element(q.format.name);
+  BlockSide s;
+  s.q = &q;
+  const std::uint32_t ncodes = el.format.num_codes();
+  s.value.resize(ncodes);
+  s.nan.resize(ncodes);
+  for (std::uint32_t c = 0; c < ncodes; ++c) {
+    s.nan[c] = el.format.is_nan_code(c);
+    s.value[c] = s.nan[c] ? 0 : el.integer(c);
+    if (!s.nan[c]) {
+      s.min_k = std::min<int>(s.min_k, static_cast<int>(s.value[c]));
+      s.max_k = std::max<int>(s.max_k, static_cast<int>(s.value[c]));
+    }
+  }
+  s.count = columns ? q.cols : q.rows;
+  const I64 len = columns ? q.rows : q.cols;
+  const I64 nb = (len + block - 1) / block;
+  s.codes.resize(static_cast<std::size_t>(s.count));
+  s.exp.resize(static_cast<std::size_t>(s.count * nb));
+  s.bad.assign(static_cast<std::size_t>(s.count), 0);
+  for (I64 l = 0; l < s.count; ++l) {
+    const num::QuantizedRow& row = q.lines[static_cast<std::size_t>(l)];
+    MPSIM_CHECK(row.scales.size() >= static_cast<std::size_t>(nb), "block scales");
+    MPSIM_CHECK(row.codes.size() >= static_cast<std::size_t>(len), "block codes");
+    s.codes[static_cast<std::size_t>(l)] = row.codes.data();
+    for (I64 blk = 0; blk < nb; ++blk) {
+      const std::uint32_t sc = row.scales[static_cast<std::size_t>(blk)].scale_code;
+      if (sc == 0xFF) s.bad[static_cast<std::size_t>(l)] = 1;
+      s.exp[static_cast<std::size_t>(l * nb + blk)] =
+          static_cast<std::int32_t>(sc) - 127 + el.ulp_exp;
+    }
+  }
+  return s;
 }
 
-/// Tries the VNNI kernel with `x` as the u8 operand and `y` as the digit operand; out is
-/// x.count x y.count. Returns false when the bounds or the CPU rule it out.
-bool block_fast(const BlockLines& x, const BlockLines& y, int block, std::vector<float>& out) {
+/// Tries the VNNI kernel with `x` as the s8 (row) operand and `y` as the digit operand; out is
+/// x.count x y.count, all +0.0f. Returns false when the bounds, the codes or the CPU rule it out.
+bool block_fast(BlockSide& x, BlockSide& y, int block, I64 len, float* out) {
   if (x.min_k < -128 || x.max_k > 127) return false;
-  const int digits = digits_for(y.min_k, y.max_k);
+  const std::int64_t span = static_cast<std::int64_t>(y.max_k) - y.min_k;
+  const int digits = span < (1 << 8) ? 1 : span < (1 << 16) ? 2 : span < (1 << 24) ? 3 : 0;
   if (digits == 0) return false;
   const int128_t xm = std::max(-x.min_k, x.max_k), ym = std::max(-y.min_k, y.max_k);
   if (static_cast<int128_t>(block) * xm * ym >= (int128_t{1} << 31)) return false;
-  const I64 lk = static_cast<I64>(x.nblocks) * x.bp;
-  std::vector<std::uint8_t> xu(x.k.size());
-  for (std::size_t i = 0; i < xu.size(); ++i) xu[i] = static_cast<std::uint8_t>(x.k[i] + 128);
-  std::vector<std::int32_t> yk(y.k.begin(), y.k.end());
-  out.assign(static_cast<std::size_t>(x.count * y.count), 0.0f);
+  std::vector<std::int32_t> xt(x.value.size()), yt(y.value.size());
+  for (std::size_t c = 0; c < xt.size(); ++c)
+    xt[c] = static_cast<std::int32_t>((x.value[c] & 0xFF) | (x.nan[c] ? 0x100 : 0));
+  for (std::size_t c = 0; c < yt.size(); ++c)
+    yt[c] = static_cast<std::int32_t>(static_cast<std::uint32_t>(y.value[c] - y.min_k) |
+                                      (y.nan[c] ? 0x80000000u : 0u));
   detail::BlockGemmArgs g;
   g.rows = x.count;
   g.cols = y.count;
-  g.nblocks = x.nblocks;
-  g.bp = x.bp;
+  g.len = len;
+  g.block = block;
+  g.nblocks = static_cast<int>((len + block - 1) / block);
+  g.x_codes = x.codes.data();
+  g.y_codes = y.codes.data();
+  g.x_table = xt.data();
+  g.y_table = yt.data();
+  g.x_ncodes = static_cast<std::uint32_t>(xt.size());
+  g.y_ncodes = static_cast<std::uint32_t>(yt.size());
+  g.y_min = y.min_k;
   g.digits = digits;
-  g.x = xu.data();
   g.x_exp = x.exp.data();
-  g.y = yk.data();
   g.y_exp = y.exp.data();
-  g.out = out.data();
-  (void)lk;
+  g.x_bad = x.bad.data();
+  g.y_bad = y.bad.data();
+  g.out = out;
   return detail::block_gemm_fast(g);
+}
+
+/// The VNNI route of gemm_block; false when it does not apply (c untouched).
+bool gemm_block_fast(const QuantMatrix& qa, const QuantMatrix& qb, int block, Matrix& c,
+                     const std::function<float(I64, I64)>& exact) {
+  const I64 m = qa.rows, n = qb.cols, k = qa.cols;
+  if (!detail::cpu_has_vnni512() || m == 0 || n == 0 || k == 0) return false;
+  BlockSide a = block_side(qa, false, block), b = block_side(qb, true, block);
+  if (!block_fast(a, b, block, k, c.data.data())) {
+    // B as the s8 operand (e.g. mxfp8 x mxfp4): C^T, then transposed. The kernel may have
+    // flagged NaN codes before giving up, so the sides are rebuilt.
+    a = block_side(qa, false, block);
+    b = block_side(qb, true, block);
+    std::vector<float> t(static_cast<std::size_t>(m * n), 0.0f);
+    if (!block_fast(b, a, block, k, t.data())) return false;
+    for (I64 j = 0; j < n; ++j)
+      for (I64 i = 0; i < m; ++i) c.at(i, j) = t[static_cast<std::size_t>(j * m + i)];
+  }
+  // Lines with NaN scales/codes and non-finite results (an Inf block stops block_dot early, a NaN
+  // block wins over an earlier Inf) go to the definition.
+  for (I64 i = 0; i < m; ++i) {
+    float* row = c.data.data() + i * n;
+    const bool row_bad = a.bad[static_cast<std::size_t>(i)] != 0;
+    for (I64 j = 0; j < n; ++j)
+      if (row_bad || b.bad[static_cast<std::size_t>(j)] || !std::isfinite(row[j]))
+        row[j] = exact(i, j);
+  }
+  return true;
 }
 
 /// Generic RNE path: exact block sums in __int128; S * 2^e rounded once through double when
@@ -344,26 +423,16 @@ void gemm_block(const QuantMatrix& qa, const QuantMatrix& qb, num::Rounding roun
     return;
   }
   const int block = block_size(qa.format);
+  if (gemm_block_fast(qa, qb, block, c, exact)) return;
   const int bp = (block + 3) / 4 * 4;
   const BlockLines a = block_lines(qa, false, block, bp);
   const BlockLines b = block_lines(qb, true, block, bp);
-  std::vector<float> out;
-  bool fast = block_fast(a, b, block, out);
-  bool transposed = false;
-  if (!fast) transposed = fast = block_fast(b, a, block, out);
   for (I64 i = 0; i < m; ++i)
     for (I64 j = 0; j < n; ++j) {
       float& dst = c.at(i, j);
-      // Lines with NaN scales/codes and non-finite results (an Inf block stops block_dot early,
-      // a NaN block wins over an earlier Inf) go to the definition.
+      // Lines with NaN scales/codes and blocks beyond double's exact range go to the definition.
       const bool bad = a.bad[static_cast<std::size_t>(i)] || b.bad[static_cast<std::size_t>(j)];
-      if (fast) {
-        const float v = transposed ? out[static_cast<std::size_t>(j * m + i)]
-                                   : out[static_cast<std::size_t>(i * n + j)];
-        dst = bad || !std::isfinite(v) ? exact(i, j) : v;
-      } else if (bad || !block_scalar(a, b, i, j, dst)) {
-        dst = exact(i, j);
-      }
+      if (bad || !block_scalar(a, b, i, j, dst)) dst = exact(i, j);
     }
 }
 
