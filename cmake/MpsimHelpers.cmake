@@ -28,3 +28,13 @@ function(mpsim_add_test name)
   endif()
   gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES LABELS "${ARG_LABELS}")
 endfunction()
+
+# mpsim_add_sc_test(<name> SOURCES ... LIBS ...): SystemC tests link GTest::gtest (not gtest_main:
+# libsystemc defines main() and calls sc_main) and run one test per process.
+function(mpsim_add_sc_test name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;LIBS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES} ${PROJECT_SOURCE_DIR}/tests/sc/sc_gtest_main.cpp)
+  target_link_libraries(${name} PRIVATE ${ARG_LIBS} mpsim::systemc mpsim_warnings GTest::gtest)
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60
+                       PROPERTIES LABELS systemc ENVIRONMENT SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1)
+endfunction()

@@ -8,6 +8,7 @@
 #include "mpsim/app/golden_gemm_command.h"
 #include "mpsim/app/golden_run_command.h"
 #include "mpsim/app/quantize_command.h"
+#include "mpsim/app/sim_command.h"
 #include "mpsim/app/workload_command.h"
 #include "mpsim/numerics/quantizer.h"
 
@@ -31,6 +32,9 @@ int main(int argc, char** argv) {
   mpsim::app::GoldenRunArgs rargs;
   CLI::App* golden_run = mpsim::app::add_golden_run_command(golden, rargs);
 
+  mpsim::app::SimArgs sargs;
+  CLI::App* sim = mpsim::app::add_sim_command(app, sargs);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -44,6 +48,7 @@ int main(int argc, char** argv) {
     return 2;  // every usage error is the user's: status 2, like a bad config
   }
 
+  if (sim->parsed()) return mpsim::app::run_sim(sargs, argv[0], std::cout, std::cerr);
   if (quantize->parsed()) return mpsim::app::run_quantize(qargs, std::cin, std::cout, std::cerr);
   if (workload.list->parsed()) return mpsim::app::run_workload_list(std::cout, std::cerr);
   if (workload.show->parsed()) return mpsim::app::run_workload_show(wargs, std::cout, std::cerr);

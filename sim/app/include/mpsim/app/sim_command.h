@@ -1,0 +1,35 @@
+// DESCRIPTION: `mpsim sim`: resolves an architecture (with --set overrides) and a workload (with a
+// recipe), runs the SystemC cycle-level model in an mpsim-sc-worker process and prints a summary.
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <iosfwd>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "mpsim/app/workload_command.h"
+
+namespace mpsim::app {
+
+struct SimArgs {
+  std::string arch;
+  WorkloadShowArgs workload;  ///< --workload NAME|FILE and --phase/--batch/--seq
+  std::optional<std::string> recipe;
+  std::string check = "sample:4";
+  bool ideal_memory = false;
+  bool exhaustive = false;
+  bool timeline = false;
+  std::vector<std::string> sets;
+  std::string out;
+  std::uint64_t seed = 1;
+};
+
+CLI::App* add_sim_command(CLI::App& app, SimArgs& args);
+
+/// Runs the command. Returns 0 (also for an infeasible design, which is a result), 1 when values
+/// mismatch the golden model or the worker failed, 2 on a user error.
+int run_sim(const SimArgs& args, const std::string& argv0, std::ostream& out, std::ostream& err);
+
+}  // namespace mpsim::app

@@ -1,0 +1,176 @@
+// DESCRIPTION: `mpsim sim`: validation in-process (every error at once), simulation in a worker
+// process. SPDX-License-Identifier: Apache-2.0
+#include "mpsim/app/sim_command.h"
+
+#include <fmt/format.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <ostream>
+
+#include "mpsim/base/error.h"
+#include "mpsim/core/arch_spec.h"
+#include "mpsim/core/engine.h"
+#include "mpsim/workload/recipe.h"
+#include "mpsim/workload/trace_io.h"
+
+extern char** environ;
+
+namespace mpsim::app {
+
+CLI::App* add_sim_command(CLI::App& app, SimArgs& a) {
+  CLI::App* c = app.add_subcommand("sim", "Run the cycle-level (SystemC) model of an architecture");
+  c->add_option("--arch", a.arch, "architecture YAML (see sim/configs/)")->required();
+  c->add_option("--workload", a.workload.source,
+                "preset name, trace (.yaml/.csv), config.json or .gguf")
+      ->required();
+  c->add_option("--phase", a.workload.phase, "prefill | decode");
+  c->add_option("--batch", a.workload.batch, "batch size");
+  c->add_option("--seq", a.workload.seq, "sequence length (prefill) or KV length (decode)");
+  c->add_option("--recipe", a.recipe, "quantization recipe YAML (workloads/recipes/)");
+  c->add_option("--check", a.check, "values against the golden model: full | sample:N | off")
+      ->capture_default_str();
+  c->add_flag("--ideal-memory", a.ideal_memory, "remove memory stalls (compute cycles only)");
+  c->add_flag("--exhaustive", a.exhaustive,
+              "step every PE every cycle of every fold (no memoization; slow)");
+  c->add_option("--set", a.sets, "override an architecture field, e.g. arch.array.rows=64");
+  c->add_flag("--timeline", a.timeline, "also write timeline.json (Chrome trace)");
+  c->add_option("--seed", a.seed, "seed of synthetic operands and sampled tiles");
+  c->add_option("--out", a.out, "output directory")->required();
+  return c;
+}
+
+namespace {
+
+std::filesystem::path worker_path(const std::string& argv0) {
+  if (const char* env = std::getenv("MPSIM_SC_WORKER"); env && *env) return env;
+  std::error_code ec;
+  auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) self = std::filesystem::absolute(argv0);
+  for (auto dir : {self.parent_path(), self.parent_path() / ".." / "sc"}) {
+    auto p = dir / "mpsim-sc-worker";
+    if (std::filesystem::exists(p)) return p;
+  }
+#ifdef MPSIM_SC_WORKER_PATH
+  return MPSIM_SC_WORKER_PATH;
+#else
+  return "mpsim-sc-worker";
+#endif
+}
+
+int spawn_and_wait(const std::vector<std::string>& args) {
+  std::vector<char*> argv;
+  for (const auto& s : args) argv.push_back(const_cast<char*>(s.c_str()));
+  argv.push_back(nullptr);
+  pid_t pid = 0;
+  if (posix_spawnp(&pid, argv[0], nullptr, nullptr, argv.data(), environ) != 0) return -1;
+  int status = 0;
+  if (waitpid(pid, &status, 0) < 0) return -1;
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+}
+
+}  // namespace
+
+int run_sim(const SimArgs& a, const std::string& argv0, std::ostream& out, std::ostream& err) {
+  namespace fs = std::filesystem;
+  sim::ArchSpec arch;
+  workload::Trace trace;
+  try {
+    std::vector<Diagnostic> diags;
+    std::vector<sim::Override> overrides;
+    for (const auto& s : a.sets) {
+      try {
+        overrides.push_back(sim::parse_override(s));
+      } catch (const ConfigError& e) {
+        diags.insert(diags.end(), e.diagnostics().begin(), e.diagnostics().end());
+      }
+    }
+    try {
+      (void)sim::parse_check(a.check);
+    } catch (const ConfigError& e) {
+      diags.insert(diags.end(), e.diagnostics().begin(), e.diagnostics().end());
+    }
+    try {
+      arch = sim::load_arch(a.arch, overrides);
+    } catch (const ConfigError& e) {
+      diags.insert(diags.end(), e.diagnostics().begin(), e.diagnostics().end());
+    }
+    try {
+      trace = load_workload(a.workload).trace;
+      if (a.recipe) trace = workload::apply_recipe(trace, workload::load_recipe(*a.recipe));
+    } catch (const ConfigError& e) {
+      diags.insert(diags.end(), e.diagnostics().begin(), e.diagnostics().end());
+    }
+    if (!diags.empty()) throw ConfigError(std::move(diags));
+  } catch (const ConfigError& e) {
+    for (const auto& d : e.diagnostics()) err << "error: " << d.str() << "\n";
+    err << fmt::format("{} error{}; nothing was simulated.\n", e.diagnostics().size(),
+                       e.diagnostics().size() == 1 ? "" : "s");
+    return 2;
+  }
+
+  const fs::path dir = a.out;
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) {
+    err << "error: " << dir.string() << ": --out: cannot create the directory: " << ec.message()
+        << "\n";
+    return 2;
+  }
+  {
+    std::ofstream f(dir / "config.resolved.yaml");
+    f << "# mpsim sim --arch " << a.arch << " --workload " << a.workload.source << "\n"
+      << sim::to_yaml(arch);
+  }
+  workload::save_trace(trace, dir / "trace.yaml");
+
+  std::vector<std::string> cmd{worker_path(argv0).string(),
+                               "--arch",
+                               (dir / "config.resolved.yaml").string(),
+                               "--trace",
+                               (dir / "trace.yaml").string(),
+                               "--out",
+                               dir.string(),
+                               "--check",
+                               a.check,
+                               "--seed",
+                               std::to_string(a.seed),
+                               "--workload-name",
+                               a.workload.source};
+  if (a.ideal_memory) cmd.push_back("--ideal-memory");
+  if (a.exhaustive) cmd.push_back("--exhaustive");
+  if (a.timeline) cmd.push_back("--timeline");
+  const int rc = spawn_and_wait(cmd);
+  if (rc < 0 || rc > 2 || !fs::exists(dir / "stats.json")) {
+    err << fmt::format("error: the SystemC worker {} failed (status {})\n", cmd[0], rc);
+    return 1;
+  }
+  if (rc == 2) return 2;
+
+  std::ifstream f(dir / "stats.json");
+  const auto j = nlohmann::json::parse(f);
+  const auto& t = j["total"];
+  out << fmt::format("{} on {} ({}): status {}\n", a.workload.source, arch.name, arch.pe_type,
+                     j["status"].get<std::string>());
+  if (j.contains("infeasible_reason")) {
+    out << "  infeasible: " << j["infeasible_reason"].get<std::string>() << "\n";
+  }
+  out << fmt::format(
+      "  cycles {} (compute {}, stall {}), {:.6g} s at {} MHz, utilization {:.3f}\n"
+      "  MACs {}, DRAM {:.4g} MB, energy {:.4g} uJ, area {:.4g} mm2, checked outputs {}\n",
+      t["cycles"].get<std::uint64_t>(), t["compute_cycles"].get<std::uint64_t>(),
+      t["stall_cycles"].get<std::uint64_t>(), t["seconds"].get<double>(), arch.frequency_mhz,
+      t["utilization"].get<double>(), t["macs"].get<std::int64_t>(),
+      t["dram_bytes"].get<double>() / 1e6, t["energy_pj"]["total"].get<double>() / 1e6,
+      t["area_mm2"].get<double>(), t["checked_outputs"].get<std::int64_t>());
+  out << "  wrote " << (dir / "stats.json").string() << ", layers.csv, config.resolved.yaml"
+      << (a.timeline ? ", timeline.json" : "") << "\n";
+  return rc;
+}
+
+}  // namespace mpsim::app

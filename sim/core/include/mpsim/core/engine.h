@@ -1,0 +1,107 @@
+// DESCRIPTION: The cycle-level engine (SystemC-free): tiles each op to fit the buffers, runs the
+// folds on the PE family's array kernel (memoized or exhaustive), overlaps DRAM transfers with
+// compute by double buffering, models the vector unit, checks values against models/golden and
+// accounts energy and area. The SystemC worker drives it fold by fold (sim/sc); tests drive it
+// directly. SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "mpsim/core/arch_spec.h"
+#include "mpsim/core/gemm_kernel.h"
+#include "mpsim/workload/trace.h"
+
+namespace mpsim::sim {
+
+/// How much of each op's output is compared with the golden model.
+struct CheckMode {
+  enum Kind : std::uint8_t { kOff, kSample, kFull } kind = kSample;
+  int samples = 4;  ///< output tiles per op for kSample
+};
+/// Parses "full", "off", "sample:N" (ConfigError naming --check otherwise).
+CheckMode parse_check(std::string_view text);
+
+struct SimOptions {
+  CheckMode check;
+  bool ideal_memory = false;  ///< no DRAM latency/bandwidth stalls
+  bool exhaustive = false;    ///< step every PE datapath every cycle of every fold (implies values)
+  bool timeline = false;      ///< record per-op activity intervals
+  std::uint64_t seed = 1;     ///< synthetic operands and sampled tiles
+};
+
+/// Energy of one op or a run, by component (pJ).
+struct Energy {
+  double pe = 0, buffers = 0, dram = 0, vector = 0, leakage = 0;
+  double total() const { return pe + buffers + dram + vector + leakage; }
+  Energy& operator+=(const Energy& o);
+};
+
+/// A value the array got wrong.
+struct Mismatch {
+  std::string op;
+  std::int64_t tile_m0 = 0, tile_n0 = 0, m = 0, n = 0;
+  float expected = 0, actual = 0;
+  std::string reference;  ///< which golden function produced `expected`
+};
+
+/// Statistics of one op (all repeats and batch items included).
+struct OpStats {
+  std::string op, kind, group;
+  std::int64_t macs = 0;
+  std::uint64_t cycles = 0, compute_cycles = 0, stall_cycles = 0;
+  double utilization = 0;  ///< useful PE issues / (PEs x compute cycles) scaled by MACs per issue
+  double dram_read_bytes = 0, dram_write_bytes = 0;
+  double weight_buf_bytes = 0, act_buf_bytes = 0, out_buf_bytes = 0;  ///< SRAM traffic
+  std::map<std::string, std::uint64_t> actions;
+  Energy energy;
+  std::uint64_t folds = 0, distinct_folds = 0, stepped_folds = 0;
+  std::int64_t checked_outputs = 0;
+  std::string reference;          ///< golden function used for the check ("" when not checked)
+  std::string tiling;             ///< e.g. "mt=512 nt=32 kt=32 (WS)"
+  std::uint64_t start_cycle = 0;  ///< for the timeline
+  double dram_bytes() const { return dram_read_bytes + dram_write_bytes; }
+};
+
+/// Result of one simulation.
+struct RunStats {
+  bool feasible = true;
+  std::string infeasible_reason;  ///< first reason (op named)
+  std::vector<OpStats> ops;
+  std::uint64_t cycles = 0, compute_cycles = 0, stall_cycles = 0;
+  std::int64_t macs = 0;
+  Energy energy;
+  double area_mm2 = 0;
+  std::map<std::string, double> area_breakdown_mm2;
+  std::vector<Mismatch> mismatches;  ///< first few per op
+  std::int64_t checked_outputs = 0;
+  double seconds() const;  ///< cycles / frequency (set by the engine)
+  double frequency_mhz = 1000;
+};
+
+/// Runs traces on one architecture. Not thread-safe; one per thread.
+class Engine {
+ public:
+  Engine(const ArchSpec& arch, SimOptions opts);
+  /// Simulates every op of `trace` in order. Infeasible ops make the run infeasible with a reason
+  /// (the other ops still run, so the report is complete); mismatches are collected.
+  RunStats run(const workload::Trace& trace);
+  /// Simulates one op starting at `start_cycle`.
+  OpStats run_op(const workload::Op& op, std::uint64_t start_cycle, RunStats& run);
+  /// Fills the run's area (PE array for the widest format pair the trace uses, buffers, vector
+  /// unit).
+  void finish(RunStats& run, const workload::Trace& trace) const;
+  /// Area of the architecture (PE array, buffers, vector unit), mm^2, by component.
+  std::map<std::string, double> area_mm2() const;
+
+ private:
+  struct Impl;
+  const ArchSpec& arch_;
+  SimOptions opts_;
+};
+
+}  // namespace mpsim::sim
