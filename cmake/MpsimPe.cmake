@@ -13,6 +13,7 @@ function(mpsim_add_pe_type id)
     mpsim_add_test(pe_${id}_test SOURCES ${ARG_TESTS} LIBS mpsim_pe_${id} mpsim::pe_types
                    mpsim::golden_cpu LABELS unit)
     target_link_libraries(pe_${id}_test PRIVATE mpsim_exact_fp)
+    target_include_directories(pe_${id}_test PRIVATE ${PROJECT_SOURCE_DIR}/sim/pe)
   endif()
 endfunction()
 

@@ -8,6 +8,7 @@
 #include "int8_mac_family.h"
 #include "mpsim/core/gemm_kernel.h"
 #include "mpsim/golden/gemm.h"
+#include "testing/array_runner.h"
 
 namespace mpsim::sim {
 namespace {
@@ -26,47 +27,8 @@ golden::Matrix random_int(std::int64_t r, std::int64_t c, int lo, int hi, std::u
   return m;
 }
 
-struct GemmRun {
-  std::vector<float> c;
-  std::uint64_t cycles = 0;
-  ActionCounts actions;
-};
-
-// Runs a whole GEMM fold by fold on the kernel (K folds innermost, as the engine does).
-GemmRun run_gemm(const PeType& pe, const PeFormats& f, int rows, int cols, Dataflow d,
-                 const golden::Matrix& a, const golden::Matrix& b, TileMode mode) {
-  auto qa = golden::quantize_rows(a, f.a);
-  auto qb = golden::quantize_cols(b, f.w);
-  auto k = pe.kernel(f, rows, cols, d);
-  k->begin(qa.lines, qb.lines, a.rows, b.cols, a.cols, true);
-  const std::int64_t mt = k->max_mt() ? k->max_mt() : a.rows;
-  const std::int64_t nt = k->max_nt() ? k->max_nt() : b.cols;
-  const std::int64_t kt = k->max_kt() ? k->max_kt() : a.cols;
-  GemmRun out;
-  out.actions.assign(k->action_count(), 0);
-  for (std::int64_t m0 = 0; m0 < a.rows; m0 += mt) {
-    for (std::int64_t n0 = 0; n0 < b.cols; n0 += nt) {
-      for (std::int64_t k0 = 0; k0 < a.cols; k0 += kt) {
-        Tile t{m0,
-               n0,
-               k0,
-               std::min(mt, a.rows - m0),
-               std::min(nt, b.cols - n0),
-               std::min(kt, a.cols - k0),
-               k0 == 0};
-        TileRun r = k->run_tile(t, mode);
-        TileRun cf = k->closed_form(t);
-        EXPECT_EQ(r.cycles, cf.cycles) << "closed form disagrees with the stepped array";
-        EXPECT_EQ(r.pe_issues, cf.pe_issues);
-        out.cycles += r.cycles;
-        for (std::size_t i = 0; i < r.actions.size(); ++i) out.actions[i] += r.actions[i];
-      }
-    }
-  }
-  for (std::int64_t m = 0; m < a.rows; ++m)
-    for (std::int64_t n = 0; n < b.cols; ++n) out.c.push_back(k->output(m, n));
-  return out;
-}
+using testing::GemmRun;
+using testing::run_gemm;
 
 const PeFormats kInt8{num::FormatSpec{"int8", {}}, num::FormatSpec{"int8", {}}};
 
