@@ -276,7 +276,7 @@ OpStats Engine::run_op(const workload::Op& op, std::uint64_t start_cycle, RunSta
   const std::int64_t M = op.m, N = op.n, K = op.k;
   const double a_bits = bits_of(op.a_format), w_bits = bits_of(op.b_format);
   const double psum_bits = 32, out_bits = bits_of(op.out_format);
-  const std::int64_t kpi = timing.k_per_issue;
+  const std::int64_t kpi = kernel->k_step();
 
   std::int64_t fmt_ = kernel->max_mt() ? std::min(kernel->max_mt(), M) : M;
   std::int64_t fnt = kernel->max_nt() ? std::min(kernel->max_nt(), N) : N;

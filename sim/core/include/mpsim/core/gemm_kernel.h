@@ -56,6 +56,8 @@ class GemmKernel {
   virtual std::int64_t max_nt() const = 0;
   /// Output C[m,n] after its last K fold ran with values.
   virtual float output(std::int64_t m, std::int64_t n) const = 0;
+  /// Granule of K folds: a fold's kt (except the last) and k0 must be multiples of it.
+  virtual std::int64_t k_step() const { return 1; }
   /// Number of actions (size of TileRun::actions).
   virtual std::size_t action_count() const = 0;
 };

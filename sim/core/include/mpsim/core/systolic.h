@@ -75,6 +75,7 @@ class SystolicKernel final : public GemmKernel {
   std::int64_t max_mt() const override { return df_ == Dataflow::kWeightStationary ? 0 : rows_; }
   std::int64_t max_nt() const override { return cols_; }
   std::size_t action_count() const override { return f_.action_count(); }
+  std::int64_t k_step() const override { return t_.k_per_issue; }
 
   float output(std::int64_t m, std::int64_t n) const override {
     return f_.finish(acc_[static_cast<std::size_t>(m * n_ + n)]);
