@@ -322,11 +322,32 @@ OpStats Engine::run_op(const workload::Op& op, std::uint64_t start_cycle, RunSta
                     "32-bit partial sums",
                     o_cap, fmt_, fnt));
   }
-  s.tiling = fmt::format("mt={} nt={} kt={} ({})", fmt_, fnt, fkt, to_string(arch_.dataflow));
 
   // Residency: an operand that fits its buffer tile whole is loaded once and reused by every fold.
-  const bool a_resident = M * K * a_bits / 8 <= a_cap;
-  const bool w_resident = K * N * w_bits / 8 <= w_cap;
+  // Reuse: an operand that fits its buffer tile whole is loaded once. Otherwise the loop order
+  // decides: with column blocks outermost a K x nt weight panel that fits stays resident while every
+  // row block streams past it (and A is re-read per column block); with row blocks outermost an
+  // mt x K activation panel stays instead. The order with less DRAM traffic is taken.
+  const std::int64_t mb_count = (M + fmt_ - 1) / fmt_, nb_count = (N + fnt - 1) / fnt;
+  const double a_all = M * K * a_bits / 8, w_all = K * N * w_bits / 8;
+  const bool a_whole = a_all <= a_cap, w_whole = w_all <= w_cap;
+  const bool a_panel = fmt_ * K * a_bits / 8 <= a_cap, w_panel = K * fnt * w_bits / 8 <= w_cap;
+  const double n_outer_bytes = (w_whole || w_panel ? w_all : w_all * mb_count) +
+                               (a_whole ? a_all : a_all * nb_count);
+  const double m_outer_bytes = (a_whole || a_panel ? a_all : a_all * nb_count) +
+                               (w_whole ? w_all : w_all * mb_count);
+  const bool m_outer = m_outer_bytes < n_outer_bytes;
+  s.tiling = fmt::format("mt={} nt={} kt={} ({}, {} blocks outer)", fmt_, fnt, fkt,
+                         to_string(arch_.dataflow), m_outer ? "row" : "column");
+  // Whether a fold's operand is already on chip, given the position of its block in the loop.
+  auto a_reused = [&](std::int64_t m0, std::int64_t n0) {
+    (void)m0;
+    return n0 > 0 && (a_whole || (m_outer && a_panel));
+  };
+  auto w_reused = [&](std::int64_t m0, std::int64_t n0) {
+    (void)n0;
+    return m0 > 0 && (w_whole || (!m_outer && w_panel));
+  };
 
   // Which output blocks get values.
   const std::int64_t mb = (M + fmt_ - 1) / fmt_, nb = (N + fnt - 1) / fnt;
@@ -382,10 +403,11 @@ OpStats Engine::run_op(const workload::Op& op, std::uint64_t start_cycle, RunSta
   double rd_bytes = 0, wr_bytes = 0, wbuf = 0, abuf = 0, obuf = 0;
   bool first_fold = true;
 
-  for (std::int64_t n0 = 0; n0 < N; n0 += fnt) {
-    const std::int64_t nt = std::min(fnt, N - n0);
-    for (std::int64_t m0 = 0; m0 < M; m0 += fmt_) {
-      const std::int64_t mt = std::min(fmt_, M - m0);
+  const std::int64_t outer_count = m_outer ? mb_count : nb_count, inner_count = m_outer ? nb_count : mb_count;
+  for (std::int64_t oi = 0; oi < outer_count; ++oi) {
+    for (std::int64_t ii = 0; ii < inner_count; ++ii) {
+      const std::int64_t m0 = (m_outer ? oi : ii) * fmt_, n0 = (m_outer ? ii : oi) * fnt;
+      const std::int64_t mt = std::min(fmt_, M - m0), nt = std::min(fnt, N - n0);
       const bool values = checked[static_cast<std::size_t>((m0 / fmt_) * nb + n0 / fnt)] != 0;
       if (values) {
         for (std::int64_t m = m0; m < m0 + mt; ++m) make_a(m);
@@ -411,8 +433,8 @@ OpStats Engine::run_op(const workload::Op& op, std::uint64_t start_cycle, RunSta
 
         // Bytes this fold moves.
         const double a_fold = mt * kt * a_bits / 8, w_fold = kt * nt * w_bits / 8;
-        const double a_load = a_resident ? (n0 == 0 ? a_fold : 0) : a_fold;
-        const double w_load = w_resident ? (m0 == 0 ? w_fold : 0) : w_fold;
+        const double a_load = a_reused(m0, n0) ? 0 : a_fold;
+        const double w_load = w_reused(m0, n0) ? 0 : w_fold;
         const double psum_io = mt * nt * psum_bits / 8 * (k0 == 0 ? 1 : 2);
         rd_bytes += a_load + w_load;
         abuf += a_fold + a_load;
