@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# DESCRIPTION: The main job. Until the DSE exists, a short demonstration of `mpsim quantize`: one row
-# of LLM-like weights (with an outlier) through several formats, with the error of each.
+# DESCRIPTION: The main job. Until the DSE exists, a short demonstration: `mpsim quantize` on one row
+# of LLM-like weights (with an outlier) through several formats, the golden model's error table, and
+# the cycle-level model of every PE family on Llama-2-7B decode and ViT-B/16.
 # SPDX-License-Identifier: Apache-2.0
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,6 +39,19 @@ echo "== workloads: presets and one expanded step (Llama-3-8B decode, 4096 token
 echo
 echo "== golden model: per-op and end-to-end quantization error, MXFP4 weights / MXFP8 activations"
 "$MPSIM" golden run --workload tiny-llama --recipe workloads/recipes/mxfp4_mxfp8.yaml | tee "$OUT/golden_run.txt"
+
+echo
+echo "== cycle-level model: every PE family on Llama-2-7B decode (KV 2048) and ViT-B/16, values sampled"
+echo "   against the golden model (stats.json, layers.csv, timeline.json under $OUT/sim/)"
+export SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1
+for run in "int8_mac_ws int8" "int8_mac_os int8" "block_fp mxfp4_mxfp8" "int4_tc w4a8_int"; do
+  set -- $run
+  for wl in "llama2-7b --phase decode --seq 2048" "vit-b16"; do
+    name="$1_$(echo "$wl" | cut -d' ' -f1)"
+    "$MPSIM" sim --arch "sim/configs/$1.yaml" --workload $wl --recipe "workloads/recipes/$2.yaml" \
+      --check sample:2 --timeline --out "$OUT/sim/$name" | head -3
+  done
+done
 
 echo
 echo "outputs in $OUT/"
