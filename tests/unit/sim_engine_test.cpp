@@ -165,6 +165,19 @@ TEST(Engine, InfeasibleDesignsAreResultsWithReasons) {
   EXPECT_NE(r.ops[1].tiling.find("fp16 x int4"), std::string::npos) << r.ops[1].tiling;
 }
 
+TEST(Engine, StorageIncludesScaleOverhead) {
+  // MXFP4 stores 4 bits per element plus an 8-bit scale per 32: 4.25 bits; MXFP8 8.25.
+  workload::Trace t;
+  t.ops.push_back(gemm("g", 16, 256, 64, "mxfp8_e4m3", "mxfp4"));
+  ArchSpec a = make_arch(8, 8, Dataflow::kWeightStationary, "block_fp");
+  SimOptions o;
+  o.check.kind = CheckMode::kOff;
+  const RunStats r = Engine(a, o).run(t);
+  ASSERT_TRUE(r.feasible) << r.infeasible_reason;
+  EXPECT_DOUBLE_EQ(r.ops[0].dram_read_bytes, 256.0 * 64 * 4.25 / 8 + 16.0 * 256 * 8.25 / 8);
+  EXPECT_DOUBLE_EQ(r.ops[0].dram_write_bytes, 16.0 * 64 * 4);  // fp32 outputs
+}
+
 TEST(Engine, VectorSoftmaxTwoPassMovesLessData) {
   workload::Trace t;
   workload::Op sm;
