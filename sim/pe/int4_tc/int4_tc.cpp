@@ -1,6 +1,6 @@
-// DESCRIPTION: The int4_tc PE type: decomposition plans per format pair, the MMA-array kernel (closed
-// form, fragment-level values, cycle-stepped MMA pipelines), costs from its parts, and the dot.
-// SPDX-License-Identifier: Apache-2.0
+// DESCRIPTION: The int4_tc PE type: decomposition plans per format pair, the MMA-array kernel
+// (closed form, fragment-level values, cycle-stepped MMA pipelines), costs from its parts, and the
+// dot. SPDX-License-Identifier: Apache-2.0
 #include <fmt/format.h>
 
 #include <bit>
@@ -129,11 +129,13 @@ void MmaKernel::load_lines(const Tile& t) {
   for (int p = 0; p < a_parts; ++p)
     for (std::int64_t r = 0; r < t.mt; ++r)
       unpack(a_[static_cast<std::size_t>(t.m0 + r)], p, plan_.a_nibbles, plan_.a_bits,
-             a_terms_[static_cast<std::size_t>(p * t.mt + r)], a_planes_[static_cast<std::size_t>(p * t.mt + r)]);
+             a_terms_[static_cast<std::size_t>(p * t.mt + r)],
+             a_planes_[static_cast<std::size_t>(p * t.mt + r)]);
   for (int p = 0; p < w_parts; ++p)
     for (std::int64_t c = 0; c < t.nt; ++c)
       unpack(w_[static_cast<std::size_t>(t.n0 + c)], p, plan_.w_nibbles, plan_.w_bits,
-             w_terms_[static_cast<std::size_t>(p * t.nt + c)], w_planes_[static_cast<std::size_t>(p * t.nt + c)]);
+             w_terms_[static_cast<std::size_t>(p * t.nt + c)],
+             w_planes_[static_cast<std::size_t>(p * t.nt + c)]);
 }
 
 TileRun MmaKernel::closed_form(const Tile& t) const {
@@ -143,7 +145,8 @@ TileRun MmaKernel::closed_form(const Tile& t) const {
   // Every unit works on its own output fragment in parallel; the fold takes as long as one unit:
   // chunks x passes MMAs of cycles_per_mma, the accumulator pipeline, then frag_m cycles to write
   // the fragment's rows back.
-  r.cycles = static_cast<std::uint64_t>(chunks * passes * frag_.cycles_per_mma + frag_.latency + frag_.m);
+  r.cycles =
+      static_cast<std::uint64_t>(chunks * passes * frag_.cycles_per_mma + frag_.latency + frag_.m);
   const std::int64_t frags = ((t.mt + frag_.m - 1) / frag_.m) * ((t.nt + frag_.n - 1) / frag_.n);
   r.pe_issues = static_cast<std::uint64_t>(frags * chunks * passes);
   r.actions.assign(kActionCount, 0);
@@ -186,7 +189,9 @@ TileRun MmaKernel::run_tile(const Tile& t, TileMode mode) {
                 const std::int64_t take = std::min<std::int64_t>(64 - off, hi - i);
                 const std::uint64_t mask =
                     (take == 64 ? ~std::uint64_t{0} : ((std::uint64_t{1} << take) - 1)) << off;
-                diff += std::popcount((ap[static_cast<std::size_t>(word)] ^ wp[static_cast<std::size_t>(word)]) & mask);
+                diff += std::popcount(
+                    (ap[static_cast<std::size_t>(word)] ^ wp[static_cast<std::size_t>(word)]) &
+                    mask);
                 i += take;
               }
               partial += (hi - lo) - 2 * diff;
@@ -194,7 +199,8 @@ TileRun MmaKernel::run_tile(const Tile& t, TileMode mode) {
               const auto& at = a_terms_[static_cast<std::size_t>(p.a_part * t.mt + m)];
               const auto& wt = w_terms_[static_cast<std::size_t>(p.w_part * t.nt + n)];
               std::int32_t sum = 0;
-              for (std::int64_t i = lo; i < hi; ++i) sum += at[static_cast<std::size_t>(i)] * wt[static_cast<std::size_t>(i)];
+              for (std::int64_t i = lo; i < hi; ++i)
+                sum += at[static_cast<std::size_t>(i)] * wt[static_cast<std::size_t>(i)];
               partial += sum;
             }
             if (m == 0 && n == 0) ++stepped;
@@ -214,8 +220,8 @@ TileRun MmaKernel::run_tile(const Tile& t, TileMode mode) {
   if (mode == TileMode::kExhaustive) {
     // Cycle count from the stepped pipeline: every slice is one cycle of one unit (all units step
     // together), plus the accumulator pipeline and write-back.
-    const std::uint64_t slice_cycles =
-        static_cast<std::uint64_t>(chunks) * plan_.passes.size() * static_cast<std::uint64_t>(frag_.cycles_per_mma);
+    const std::uint64_t slice_cycles = static_cast<std::uint64_t>(chunks) * plan_.passes.size() *
+                                       static_cast<std::uint64_t>(frag_.cycles_per_mma);
     MPSIM_CHECK(stepped <= slice_cycles, "int4_tc: stepped more slices than cycles");
     r.cycles = slice_cycles + static_cast<std::uint64_t>(frag_.latency + frag_.m);
   }
@@ -248,28 +254,31 @@ class Int4Tc final : public PeType {
     const int tree = 8 + static_cast<int>(std::ceil(std::log2(frag_.k)));
     PeCost c;
     c.actions.resize(kActionCount);
-    c.actions[kMmaInt4] = {"mma_int4",
-                           macs * (cost::int_mult_pj(4, 4, t) + cost::int_add_pj(tree, t)),
-                           fmt::format("{} x (int_mult(4x4) + adder-tree int_add({}))", macs, tree)};
-    c.actions[kMmaB1] = {"mma_b1",
-                         frag_.m * frag_.n * (frag_.k * cost::int_add_pj(1, t) + cost::popcount_pj(frag_.k, t)),
-                         fmt::format("{} x (XOR({}) + popcount({}))", frag_.m * frag_.n, frag_.k, frag_.k)};
+    c.actions[kMmaInt4] = {
+        "mma_int4", macs * (cost::int_mult_pj(4, 4, t) + cost::int_add_pj(tree, t)),
+        fmt::format("{} x (int_mult(4x4) + adder-tree int_add({}))", macs, tree)};
+    c.actions[kMmaB1] = {
+        "mma_b1",
+        frag_.m * frag_.n * (frag_.k * cost::int_add_pj(1, t) + cost::popcount_pj(frag_.k, t)),
+        fmt::format("{} x (XOR({}) + popcount({}))", frag_.m * frag_.n, frag_.k, frag_.k)};
     c.actions[kAccAdd] = {"acc_add", cost::int_add_pj(32, t) + cost::register_pj_per_bit(t) * 32,
                           "int_add(32) + reg(32)"};
     c.actions[kAccWrap] = {"acc_wrap", 0.0, "counter only"};
     // One MMA unit: the INT4 multiplier array with its adder trees, the 1-bit XOR/popcount array
     // (only when bipolar passes are used), accumulators and operand registers.
     const bool bp = p.mode == Mode::kBitPlane;
-    c.area_um2 = macs * (cost::int_mult_um2(4, 4, t) + cost::int_add_um2(tree, t) / 4) +
-                 (bp ? frag_.m * frag_.n * cost::popcount_um2(frag_.k, t) : 0) +
-                 frag_.m * frag_.n * (cost::int_add_um2(32, t) + 32 * cost::register_um2_per_bit(t)) +
-                 (frag_.m + frag_.n) * frag_.k * 4 * cost::register_um2_per_bit(t);
-    c.area_parts = fmt::format("per MMA unit: {} INT4 multipliers + trees, {} INT32 accumulators", macs,
-                               frag_.m * frag_.n);
+    c.area_um2 =
+        macs * (cost::int_mult_um2(4, 4, t) + cost::int_add_um2(tree, t) / 4) +
+        (bp ? frag_.m * frag_.n * cost::popcount_um2(frag_.k, t) : 0) +
+        frag_.m * frag_.n * (cost::int_add_um2(32, t) + 32 * cost::register_um2_per_bit(t)) +
+        (frag_.m + frag_.n) * frag_.k * 4 * cost::register_um2_per_bit(t);
+    c.area_parts = fmt::format("per MMA unit: {} INT4 multipliers + trees, {} INT32 accumulators",
+                               macs, frag_.m * frag_.n);
     c.leakage_mw = cost::logic_leakage_mw_per_mm2(t) * c.area_um2 * 1e-6;
     return c;
   }
-  float dot(const num::QuantizedRow& a, const num::QuantizedRow& w, ActionCounts& counts) const override {
+  float dot(const num::QuantizedRow& a, const num::QuantizedRow& w,
+            ActionCounts& counts) const override {
     const PeFormats f{num::FormatSpec{a.format, {}}, num::FormatSpec{w.format, {}}};
     MmaKernel k(*plan_for(f, nullptr), frag_, 1, 1);
     const std::int64_t len = static_cast<std::int64_t>(a.values.size());
@@ -279,7 +288,16 @@ class Int4Tc final : public PeType {
     for (std::size_t i = 0; i < kActionCount; ++i) counts[i] += r.actions[i];
     return k.output(0, 0);
   }
-  std::unique_ptr<GemmKernel> kernel(const PeFormats& f, int rows, int cols, Dataflow) const override {
+  std::vector<PeFormats> example_formats() const override {
+    return {
+        PeFormats{num::FormatSpec::parse("int4"), num::FormatSpec::parse("int4")},
+        PeFormats{num::FormatSpec::parse("int8"), num::FormatSpec::parse("int4")},
+        PeFormats{num::FormatSpec::parse("int8"), num::FormatSpec::parse("int8")},
+        PeFormats{num::FormatSpec::parse("bipolar_int6"), num::FormatSpec::parse("bipolar_int6")},
+        PeFormats{num::FormatSpec::parse("bipolar_int8"), num::FormatSpec::parse("bipolar_int3")}};
+  }
+  std::unique_ptr<GemmKernel> kernel(const PeFormats& f, int rows, int cols,
+                                     Dataflow) const override {
     return std::make_unique<MmaKernel>(*plan_for(f, nullptr), frag_, rows, cols);
   }
 
@@ -300,13 +318,14 @@ std::unique_ptr<PeType> make(const PeParams& p) {
 }  // namespace
 }  // namespace mpsim::sim::int4_tc
 
-MPSIM_DEFINE_PE_TYPE(int4_tc,
-                     "tensor-core-like MMA units: INT4 fragments, INT32 wrap; INT8 by nibbles, "
-                     "arbitrary precision by bipolar bit planes (XOR/popcount)",
-                     (std::vector<mpsim::sim::PeParamInfo>{
-                         {"frag_m", true, 16, 1, 256, "", {}, "fragment rows (M) per MMA"},
-                         {"frag_n", true, 8, 1, 256, "", {}, "fragment columns (N) per MMA"},
-                         {"frag_k", true, 64, 1, 1024, "", {}, "fragment depth (K elements) per MMA"},
-                         {"cycles_per_mma", true, 2, 1, 64, "", {}, "cycles between MMA issues of one unit"},
-                         {"latency", true, 4, 1, 64, "", {}, "accumulator pipeline cycles after the last MMA"}}),
-                     mpsim::sim::int4_tc::make)
+MPSIM_DEFINE_PE_TYPE(
+    int4_tc,
+    "tensor-core-like MMA units: INT4 fragments, INT32 wrap; INT8 by nibbles, "
+    "arbitrary precision by bipolar bit planes (XOR/popcount)",
+    (std::vector<mpsim::sim::PeParamInfo>{
+        {"frag_m", true, 16, 1, 256, "", {}, "fragment rows (M) per MMA"},
+        {"frag_n", true, 8, 1, 256, "", {}, "fragment columns (N) per MMA"},
+        {"frag_k", true, 64, 1, 1024, "", {}, "fragment depth (K elements) per MMA"},
+        {"cycles_per_mma", true, 2, 1, 64, "", {}, "cycles between MMA issues of one unit"},
+        {"latency", true, 4, 1, 64, "", {}, "accumulator pipeline cycles after the last MMA"}}),
+    mpsim::sim::int4_tc::make)

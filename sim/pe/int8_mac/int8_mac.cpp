@@ -100,6 +100,13 @@ class Int8Mac final : public PeType {
     return fam.finish(acc);
   }
 
+  std::vector<PeFormats> example_formats() const override {
+    return {PeFormats{num::FormatSpec::parse("int8"), num::FormatSpec::parse("int8")},
+            PeFormats{num::FormatSpec::parse("int4"), num::FormatSpec::parse("int8")},
+            PeFormats{num::FormatSpec::parse("uint7"), num::FormatSpec::parse("int8")},
+            PeFormats{num::FormatSpec::parse("fp16"), num::FormatSpec::parse("fp16")},
+            PeFormats{num::FormatSpec::parse("bf16"), num::FormatSpec::parse("fp8_e4m3")}};
+  }
   std::unique_ptr<GemmKernel> kernel(const PeFormats& f, int rows, int cols,
                                      Dataflow d) const override {
     return std::make_unique<SystolicKernel<Int8MacFamily>>(family(f), rows, cols, d);

@@ -103,6 +103,8 @@ class PeType {
   /// K); the value the array must produce. `counts` (sized like cost().actions) is incremented.
   virtual float dot(const num::QuantizedRow& a, const num::QuantizedRow& w,
                     ActionCounts& counts) const = 0;
+  /// Format pairs the family is meant for (its datasheet's rows): the conformance test runs each.
+  virtual std::vector<PeFormats> example_formats() const { return {}; }
   /// The array kernel for one GEMM on a rows x cols array with dataflow `d`.
   virtual std::unique_ptr<GemmKernel> kernel(const PeFormats& f, int rows, int cols,
                                              Dataflow d) const = 0;
