@@ -144,7 +144,7 @@ TEST_P(EveryPeType, DotIsWhatTheArrayComputes) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Registry, EveryPeType, ::testing::ValuesIn(builtin_pe_types().names()),
-                         [](const auto& info) { return info.param; });
+                         [](const auto& p) { return p.param; });
 
 }  // namespace
 }  // namespace mpsim::sim

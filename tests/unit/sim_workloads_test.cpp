@@ -57,7 +57,9 @@ TEST_P(EveryFamily, TinyLlmAndVitBlocksMatchTheGoldenModel) {
     EXPECT_EQ(r.checked_outputs, gemm_outputs(t));
     EXPECT_GT(r.energy.total(), 0);
     for (const auto& op : r.ops) {
-      if (op.macs > 0) EXPECT_NE(op.reference, "") << op.op;
+      if (op.macs > 0) {
+        EXPECT_NE(op.reference, "") << op.op;
+      }
     }
   }
 }
@@ -67,8 +69,8 @@ INSTANTIATE_TEST_SUITE_P(Families, EveryFamily,
                                            Case{"block_fp", "mxfp4_mxfp8"},
                                            Case{"int4_tc", "w4a8_int"},
                                            Case{"int4_tc", "w6a6_bipolar"}),
-                         [](const auto& info) {
-                           return std::string(info.param.config) + "_" + info.param.recipe;
+                         [](const auto& p) {
+                           return std::string(p.param.config) + "_" + p.param.recipe;
                          });
 
 // A PE type whose array gets one output wrong: the engine must name op, tile and element.

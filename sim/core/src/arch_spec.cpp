@@ -4,10 +4,18 @@
 #include "mpsim/core/arch_spec.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <cstring>
 #include <fstream>
+#include <functional>
+#include <limits>
+#include <optional>
 #include <sstream>
 
 #include "mpsim/base/error.h"
@@ -21,146 +29,432 @@ std::string_view to_string(SoftmaxAlgo a) {
 
 namespace {
 
-/// Collects diagnostics while walking one YAML document.
+const std::vector<std::string> kTopKeys = {"version", "arch"};
+const std::vector<std::string> kArchKeys = {"name", "frequency_mhz", "tech_nm", "array",
+                                            "pe",   "buffers",       "dram",    "vector_unit"};
+const std::vector<std::string> kArrayKeys = {"rows", "cols", "dataflow"};
+const std::vector<std::string> kBufferNames = {"weight", "activation", "output"};
+const std::vector<std::string> kBufferKeys = {"kib", "banks", "bytes_per_cycle", "double_buffered"};
+const std::vector<std::string> kDramKeys = {"bandwidth_gbps", "latency_ns", "jitter_cycles",
+                                            "jitter_seed"};
+const std::vector<std::string> kVectorKeys = {"lanes", "softmax"};
+const std::vector<std::string> kDataflows = {"weight_stationary", "output_stationary"};
+const std::vector<std::string> kSoftmaxAlgos = {"three_pass", "two_pass"};
+
+constexpr int kVersion = 1;
+
+std::string did_you_mean(std::string_view bad, const std::vector<std::string>& known) {
+  const std::string best = closest_match(bad, known);
+  return best.empty() ? std::string{} : fmt::format(" (did you mean '{}'?)", best);
+}
+
+/// How a value that has the wrong type reads in a message.
+std::string describe(const YAML::Node& n) {
+  if (n.IsNull()) return "an empty value";
+  if (n.IsMap()) return "a map";
+  if (n.IsSequence()) return "a list";
+  return fmt::format("'{}'", n.Scalar());
+}
+
+std::string child_path(const std::string& parent, const std::string& key) {
+  return parent.empty() ? key : parent + "." + key;
+}
+
+/// One key of a map with its value (the key is kept for its position).
+struct Entry {
+  // A default Node is a defined null; absence must read as undefined.
+  YAML::Node key{YAML::NodeType::Undefined}, value{YAML::NodeType::Undefined};
+  explicit operator bool() const { return value.IsDefined(); }
+};
+
+/// Walks one architecture document, collecting every problem. Fields set or created by --set are
+/// reported as "<cli>": their nodes carry positions in the override's text, not in the file.
 class Reader {
  public:
-  Reader(std::string source, std::vector<std::string> cli_paths)
-      : source_(std::move(source)), cli_(std::move(cli_paths)) {}
+  explicit Reader(std::string source) : source_(std::move(source)) {}
 
-  std::string where(const YAML::Node& n, const std::string& field) const {
-    if (std::find(cli_.begin(), cli_.end(), field) != cli_.end()) return "<cli>";
-    const YAML::Mark m = n.Mark();
-    if (m.is_null() || m.line < 0) return source_;
-    return fmt::format("{}:{}:{}", source_, m.line + 1, m.column + 1);
+  void mark_cli(std::string path) { cli_.push_back(std::move(path)); }
+  bool from_cli(const std::string& path) const {
+    return std::any_of(cli_.begin(), cli_.end(), [&](const std::string& p) {
+      return path == p || (path.size() > p.size() && path.starts_with(p) && path[p.size()] == '.');
+    });
+  }
+
+  /// A problem with `field`, positioned at node `at` whose own path is `at_path` (they differ for a
+  /// missing key, which is reported at its parent).
+  void error(const YAML::Node& at, const std::string& at_path, std::string field, std::string msg) {
+    const YAML::Mark m = at.IsDefined() ? at.Mark() : YAML::Mark::null_mark();
+    if (from_cli(at_path)) {
+      add("<cli>", {-2, 0}, std::move(field), std::move(msg));
+    } else if (m.is_null() || m.line < 0) {
+      add(source_, {-1, 0}, std::move(field), std::move(msg));
+    } else {
+      add(fmt::format("{}:{}:{}", source_, m.line + 1, m.column + 1), {m.line, m.column},
+          std::move(field), std::move(msg));
+    }
   }
   void error(const YAML::Node& at, const std::string& field, std::string msg) {
-    diags_.push_back(Diagnostic{where(at, field), field, std::move(msg)});
+    error(at, field, field, std::move(msg));
   }
-  std::vector<Diagnostic>& diags() { return diags_; }
+  /// A value is best shown where it is written; an empty one has no text, so show its key.
+  void error(const Entry& e, const std::string& field, std::string msg) {
+    error(e.value.IsNull() ? e.key : e.value, field, std::move(msg));
+  }
+  void cli_error(std::string field, std::string msg) {
+    add("<cli>", {-2, 0}, std::move(field), std::move(msg));
+  }
 
-  /// Reports keys of `map` not in `known` (with the closest known key).
+  bool ok() const { return diags_.empty(); }
+
+  /// Every diagnostic: command-line ones first, then in file order (checks run section by section,
+  /// the user reads line by line).
+  [[noreturn]] void fail() {
+    std::vector<std::size_t> order(diags_.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(),
+                     [&](std::size_t a, std::size_t b) { return keys_[a] < keys_[b]; });
+    std::vector<Diagnostic> sorted;
+    for (std::size_t i : order) sorted.push_back(std::move(diags_[i]));
+    throw ConfigError(std::move(sorted));
+  }
+
+  /// Reports non-scalar, duplicate and unknown keys of `map` (a map). `unknown` words the message
+  /// for a key outside `known`.
   void check_keys(const YAML::Node& map, const std::string& path,
-                  const std::vector<std::string>& known) {
-    if (!map.IsMap()) return;
-    for (const auto& kv : map) {
-      const auto key = kv.first.as<std::string>();
-      if (std::find(known.begin(), known.end(), key) != known.end()) continue;
-      const std::string hint = closest_match(key, known);
-      diags_.push_back(Diagnostic{
-          where(kv.first, path + "." + key), path + "." + key,
-          hint.empty() ? "unknown key" : fmt::format("unknown key (did you mean '{}'?)", hint)});
+                  const std::vector<std::string>& known,
+                  const std::function<std::string(const std::string&)>& unknown = {}) {
+    std::vector<std::pair<std::string, int>> seen;
+    for (auto it = map.begin(); it != map.end(); ++it) {
+      const YAML::Node key = it->first;  // a copy: the iterator's pair is a temporary
+      if (!key.IsScalar()) {
+        error(key, path, path, "keys must be plain names");
+        continue;
+      }
+      const std::string& name = key.Scalar();
+      const std::string field = child_path(path, name);
+      auto prev =
+          std::find_if(seen.begin(), seen.end(), [&](const auto& s) { return s.first == name; });
+      if (prev != seen.end()) {
+        error(key, field, fmt::format("duplicate key (first at line {})", prev->second + 1));
+        continue;
+      }
+      seen.emplace_back(name, key.Mark().line);
+      if (std::find(known.begin(), known.end(), name) != known.end()) continue;
+      error(key, field, unknown ? unknown(name) : "unknown key" + did_you_mean(name, known));
     }
   }
 
-  /// A sub-map (or an empty node when absent); reports a non-map.
-  YAML::Node map(const YAML::Node& parent, const std::string& key, const std::string& path,
-                 bool required) {
-    if (!parent.IsMap()) return YAML::Node();
-    YAML::Node n = parent[key];
-    if (!n) {
-      if (required) error(parent, path, "required section is missing");
-      return YAML::Node();
+  /// The first entry named `key` in `map` (a map); reports it when required and absent.
+  Entry find(const YAML::Node& map, const std::string& path, const std::string& key, bool required,
+             const char* missing = "required key is missing") {
+    for (auto it = map.begin(); it != map.end(); ++it) {
+      if (it->first.IsScalar() && it->first.Scalar() == key) return Entry{it->first, it->second};
     }
-    if (!n.IsMap()) {
-      error(n, path, "expected a mapping");
-      return YAML::Node();
-    }
-    return n;
+    if (required) error(map, path, child_path(path, key), missing);
+    return {};
   }
 
-  template <class T>
-  T number(const YAML::Node& parent, const std::string& key, const std::string& path, T def, T lo,
-           T hi, bool required = false, bool open_lo = false) {
-    if (!parent.IsMap()) return def;
-    YAML::Node n = parent[key];
-    if (!n) {
-      if (required) error(parent, path, "required key is missing");
-      return def;
+  /// A sub-map, or an undefined node when it is absent or not a map (both reported as needed).
+  YAML::Node sub_map(const YAML::Node& parent, const std::string& parent_path,
+                     const std::string& key, bool required) {
+    const Entry e = find(parent, parent_path, key, required, "required section is missing");
+    if (!e) return YAML::Node(YAML::NodeType::Undefined);
+    if (!e.value.IsMap()) {
+      error(e, child_path(parent_path, key),
+            fmt::format("expected a map, got {}", describe(e.value)));
+      return YAML::Node(YAML::NodeType::Undefined);
     }
-    T v{};
-    try {
-      if (!n.IsScalar()) throw YAML::BadConversion(n.Mark());
-      v = n.as<T>();
-    } catch (const YAML::Exception&) {
-      error(n, path,
-            fmt::format("expected {}, got '{}'", std::is_integral_v<T> ? "an integer" : "a number",
-                        n.IsScalar() ? n.Scalar() : std::string("a non-scalar")));
-      return def;
-    }
-    if ((open_lo ? v <= lo : v < lo) || v > hi) {
-      error(n, path, fmt::format("must be in {}{}, {}], got {}", open_lo ? "(" : "[", lo, hi, v));
-      return def;
+    return e.value;
+  }
+  /// sub_map() whose keys must be among `known`.
+  YAML::Node section(const YAML::Node& parent, const std::string& parent_path,
+                     const std::string& key, bool required, const std::vector<std::string>& known) {
+    YAML::Node m = sub_map(parent, parent_path, key, required);
+    if (m.IsDefined()) check_keys(m, child_path(parent_path, key), known);
+    return m;
+  }
+
+  std::optional<std::int64_t> integer(const Entry& e, const std::string& path) {
+    return parse_integer<std::int64_t>(e, path, "an integer");
+  }
+
+  /// An integer in [lo, hi].
+  std::optional<std::int64_t> integer(const YAML::Node& map, const std::string& map_path,
+                                      const std::string& key, std::int64_t lo, std::int64_t hi,
+                                      bool required = false) {
+    const std::string path = child_path(map_path, key);
+    const Entry e = find(map, map_path, key, required);
+    if (!e) return std::nullopt;
+    const auto v = integer(e, path);
+    if (!v) return std::nullopt;
+    if (*v < lo || *v > hi) {
+      error(e, path, fmt::format("must be in [{}, {}], got {}", lo, hi, *v));
+      return std::nullopt;
     }
     return v;
   }
 
-  bool boolean(const YAML::Node& parent, const std::string& key, const std::string& path,
-               bool def) {
-    if (!parent.IsMap() || !parent[key]) return def;
-    YAML::Node n = parent[key];
-    try {
-      return n.as<bool>();
-    } catch (const YAML::Exception&) {
-      error(n, path,
-            fmt::format("expected true or false, got '{}'", n.IsScalar() ? n.Scalar() : ""));
-      return def;
-    }
+  std::optional<std::uint64_t> unsigned_integer(const YAML::Node& map, const std::string& map_path,
+                                                const std::string& key) {
+    const Entry e = find(map, map_path, key, false);
+    if (!e) return std::nullopt;
+    return parse_integer<std::uint64_t>(e, child_path(map_path, key), "a non-negative integer");
   }
 
-  std::string choice(const YAML::Node& parent, const std::string& key, const std::string& path,
-                     const std::string& def, const std::vector<std::string>& choices,
-                     bool required = false) {
-    if (!parent.IsMap() || !parent[key]) {
-      if (required) error(parent, path, "required key is missing");
-      return def;
+  /// A finite number in [lo, hi], or (lo, hi] when `open_lo`.
+  std::optional<double> number(const YAML::Node& map, const std::string& map_path,
+                               const std::string& key, double lo, double hi, bool open_lo,
+                               bool required = false) {
+    const std::string path = child_path(map_path, key);
+    const Entry e = find(map, map_path, key, required);
+    if (!e) return std::nullopt;
+    double v = 0;
+    if (!scalar_text(e.value) ||
+        !parse_all(e.value.Scalar(), v, [](const char* b, const char* end, double& out) {
+          return std::from_chars(b, end, out);
+        })) {
+      error(e, path, fmt::format("expected a number, got {}", describe(e.value)));
+      return std::nullopt;
     }
-    YAML::Node n = parent[key];
-    const std::string v = n.IsScalar() ? n.Scalar() : "";
-    if (!choices.empty() && std::find(choices.begin(), choices.end(), v) == choices.end()) {
-      const std::string hint = closest_match(v, choices);
-      error(n, path,
-            fmt::format("'{}' is not one of {}{}", v, fmt::join(choices, ", "),
-                        hint.empty() ? "" : fmt::format(" (did you mean '{}'?)", hint)));
-      return def;
+    if (!std::isfinite(v)) {
+      error(e, path, fmt::format("expected a finite number, got {}", describe(e.value)));
+      return std::nullopt;
+    }
+    if ((open_lo ? v <= lo : v < lo) || v > hi) {
+      error(e, path, fmt::format("must be in {}{}, {}], got {}", open_lo ? "(" : "[", lo, hi, v));
+      return std::nullopt;
+    }
+    return v;
+  }
+
+  std::optional<bool> boolean(const YAML::Node& map, const std::string& map_path,
+                              const std::string& key) {
+    const Entry e = find(map, map_path, key, false);
+    if (!e) return std::nullopt;
+    bool out = false;
+    if (!scalar_text(e.value) || !YAML::convert<bool>::decode(e.value, out)) {
+      error(e, child_path(map_path, key),
+            fmt::format("expected true or false, got {}", describe(e.value)));
+      return std::nullopt;
+    }
+    return out;
+  }
+
+  std::optional<std::string> string(const Entry& e, const std::string& path) {
+    if (!e.value.IsScalar()) {
+      error(e, path, fmt::format("expected a string, got {}", describe(e.value)));
+      return std::nullopt;
+    }
+    return e.value.Scalar();
+  }
+
+  /// A string that must be one of `choices` (any string when `choices` is empty).
+  std::optional<std::string> choice(const YAML::Node& map, const std::string& map_path,
+                                    const std::string& key,
+                                    const std::vector<std::string>& choices) {
+    const std::string path = child_path(map_path, key);
+    const Entry e = find(map, map_path, key, false);
+    if (!e) return std::nullopt;
+    auto v = string(e, path);
+    if (v && !choices.empty() && std::find(choices.begin(), choices.end(), *v) == choices.end()) {
+      error(e, path,
+            fmt::format("'{}' is not one of {}{}", *v, fmt::join(choices, ", "),
+                        did_you_mean(*v, choices)));
+      return std::nullopt;
     }
     return v;
   }
 
  private:
+  static bool scalar_text(const YAML::Node& n) { return n.IsScalar() && !n.Scalar().empty(); }
+
+  template <class T, class Parse>
+  static bool parse_all(const std::string& s, T& out, Parse parse) {
+    const auto [end, ec] = parse(s.data(), s.data() + s.size(), out);
+    return ec == std::errc{} && end == s.data() + s.size();
+  }
+
+  template <class T>
+  std::optional<T> parse_integer(const Entry& e, const std::string& path, const char* what) {
+    T v{};
+    if (!scalar_text(e.value) ||
+        !parse_all(e.value.Scalar(), v, [](const char* b, const char* end, T& out) {
+          return std::from_chars(b, end, out);
+        })) {
+      error(e, path, fmt::format("expected {}, got {}", what, describe(e.value)));
+      return std::nullopt;
+    }
+    return v;
+  }
+
+  void add(std::string where, std::pair<int, int> key, std::string field, std::string msg) {
+    diags_.push_back(Diagnostic{std::move(where), std::move(field), std::move(msg)});
+    keys_.push_back(key);
+  }
+
   std::string source_;
-  std::vector<std::string> cli_;
+  std::vector<std::string> cli_;  // paths assigned or created by --set
   std::vector<Diagnostic> diags_;
+  std::vector<std::pair<int, int>> keys_;  // sort key of each diagnostic: (line, column)
 };
+
+/// Applies one --set to the tree: intermediate maps are created (or replace scalars) so any field
+/// can be set from the command line even when the file leaves it to its default.
+void apply_override(YAML::Node root, const Override& o, Reader& r) {
+  std::vector<std::string> parts;
+  std::stringstream ss(o.path);
+  for (std::string p; std::getline(ss, p, '.');) parts.push_back(p);
+  const bool valid_path =
+      (o.path == "version" || o.path.starts_with("arch.")) && !o.path.ends_with(".") &&
+      std::none_of(parts.begin(), parts.end(), [](const std::string& p) { return p.empty(); });
+  if (!valid_path) {
+    r.cli_error("--set", fmt::format("'{}' is not an architecture field (expected 'version' or a "
+                                     "path under 'arch.', e.g. arch.array.rows)",
+                                     o.path));
+    return;
+  }
+  YAML::Node value;
+  try {
+    value = YAML::Load(o.value);
+  } catch (const YAML::Exception& e) {
+    r.cli_error(o.path, fmt::format("cannot parse the value '{}': {}", o.value, e.msg));
+    return;
+  }
+  YAML::Node cur = root;
+  std::string path;
+  for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
+    path = child_path(path, parts[i]);
+    if (!cur[parts[i]].IsMap()) {
+      cur[parts[i]] = YAML::Node(YAML::NodeType::Map);
+      r.mark_cli(path);
+    }
+    // reset() rebinds the handle; plain assignment would overwrite the node inside the tree.
+    cur.reset(cur[parts[i]]);
+  }
+  cur[parts.back()] = value;
+  r.mark_cli(o.path);
+}
+
+void parse_pe(Reader& r, const YAML::Node& arch, ArchSpec& a) {
+  const YAML::Node pe = r.sub_map(arch, "arch", "pe", true);
+  if (!pe.IsDefined()) return;
+  const auto& reg = builtin_pe_types();
+  const Entry type_entry = r.find(pe, "arch.pe", "type", true);
+  std::optional<std::string> type;
+  if (type_entry) type = r.string(type_entry, "arch.pe.type");
+  if (type && !reg.contains(*type)) {
+    const auto names = reg.names();
+    const std::string hint = closest_match(*type, names);
+    r.error(type_entry, "arch.pe.type",
+            fmt::format("unknown PE type '{}' ({}known: {})", *type,
+                        hint.empty() ? "" : fmt::format("did you mean '{}'? ", hint),
+                        fmt::join(names, ", ")));
+    type.reset();
+  }
+  // The accepted keys depend on the family: without a known type, the others cannot be judged.
+  if (!type) return;
+  a.pe_type = *type;
+  const auto& params = reg.params(*type);
+  std::vector<std::string> keys{"type"};
+  for (const auto& p : params) keys.push_back(p.key);
+  r.check_keys(pe, "arch.pe", keys, [&](const std::string& bad) {
+    const std::string hint = closest_match(bad, keys);
+    return fmt::format("unknown parameter of PE type '{}' ({}known: {})", *type,
+                       hint.empty() ? "" : fmt::format("did you mean '{}'? ", hint),
+                       fmt::join(keys, ", "));
+  });
+  for (const auto& p : params) {
+    if (p.is_int) {
+      a.pe_params.ints[p.key] =
+          r.integer(pe, "arch.pe", p.key, p.min_int, p.max_int).value_or(p.def_int);
+    } else {
+      a.pe_params.strings[p.key] = r.choice(pe, "arch.pe", p.key, p.choices).value_or(p.def_string);
+    }
+  }
+}
 
 BufferSpec parse_buffer(Reader& r, const YAML::Node& bufs, const std::string& name) {
   const std::string path = "arch.buffers." + name;
-  YAML::Node b = r.map(bufs, name, path, true);
   BufferSpec s;
-  if (!b) return s;
-  r.check_keys(b, path, {"kib", "banks", "bytes_per_cycle", "double_buffered"});
-  s.kib = r.number<double>(b, "kib", path + ".kib", 64.0, 0.0, double(1 << 20), true, true);
-  s.banks = r.number<int>(b, "banks", path + ".banks", 1, 1, 1024);
-  if (s.banks & (s.banks - 1)) {
-    r.error(b["banks"], path + ".banks", fmt::format("must be a power of two, got {}", s.banks));
+  const YAML::Node b = r.section(bufs, "arch.buffers", name, true, kBufferKeys);
+  if (!b.IsDefined()) return s;
+  if (auto v = r.number(b, path, "kib", 0, double(1 << 20), true, true)) s.kib = *v;
+  if (auto v = r.integer(b, path, "banks", 1, 1024)) {
+    if ((*v & (*v - 1)) != 0) {
+      r.error(r.find(b, path, "banks", false), path + ".banks",
+              fmt::format("must be a power of two, got {}", *v));
+    } else {
+      s.banks = static_cast<int>(*v);
+    }
   }
-  s.bytes_per_cycle = r.number<int>(b, "bytes_per_cycle", path + ".bytes_per_cycle", 64, 1, 65536);
-  s.double_buffered = r.boolean(b, "double_buffered", path + ".double_buffered", true);
+  if (auto v = r.integer(b, path, "bytes_per_cycle", 1, 65536))
+    s.bytes_per_cycle = static_cast<int>(*v);
+  if (auto v = r.boolean(b, path, "double_buffered")) s.double_buffered = *v;
   return s;
 }
 
-void set_path(YAML::Node root, const std::vector<std::string>& parts, const std::string& value) {
-  // yaml-cpp nodes are handles: walking by value and assigning writes into the tree.
-  YAML::Node cur = root;
-  for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
-    YAML::Node next = cur[parts[i]];
-    if (!next || !next.IsMap()) {
-      cur[parts[i]] = YAML::Node(YAML::NodeType::Map);
-      next = cur[parts[i]];
+void parse_arch_section(Reader& r, const YAML::Node& root, ArchSpec& a) {
+  const YAML::Node arch = r.section(root, "", "arch", true, kArchKeys);
+  if (!arch.IsDefined()) return;
+
+  if (const Entry e = r.find(arch, "arch", "name", true)) {
+    if (auto s = r.string(e, "arch.name")) {
+      if (s->empty())
+        r.error(e, "arch.name", "must not be empty");
+      else
+        a.name = *s;
     }
-    cur.reset(next);
   }
-  cur[parts.back()] = YAML::Load(value);
+  if (auto v = r.number(arch, "arch", "frequency_mhz", 0, 10000, true)) a.frequency_mhz = *v;
+  if (const Entry e = r.find(arch, "arch", "tech_nm", false)) {
+    if (auto v = r.integer(e, "arch.tech_nm")) {
+      const auto& nodes = cost::Tech::supported_nodes();
+      if (std::find(nodes.begin(), nodes.end(), *v) == nodes.end())
+        r.error(e, "arch.tech_nm",
+                fmt::format("unsupported technology node {} nm (supported: {})", *v,
+                            fmt::join(nodes, ", ")));
+      else
+        a.tech_nm = static_cast<int>(*v);
+    }
+  }
+
+  if (const YAML::Node arr = r.section(arch, "arch", "array", true, kArrayKeys); arr.IsDefined()) {
+    if (auto v = r.integer(arr, "arch.array", "rows", 1, 4096, true)) a.rows = static_cast<int>(*v);
+    if (auto v = r.integer(arr, "arch.array", "cols", 1, 4096, true)) a.cols = static_cast<int>(*v);
+    if (auto v = r.choice(arr, "arch.array", "dataflow", kDataflows))
+      a.dataflow =
+          *v == "output_stationary" ? Dataflow::kOutputStationary : Dataflow::kWeightStationary;
+  }
+
+  parse_pe(r, arch, a);
+
+  if (const YAML::Node bufs = r.section(arch, "arch", "buffers", true, kBufferNames);
+      bufs.IsDefined()) {
+    a.weight_buf = parse_buffer(r, bufs, "weight");
+    a.act_buf = parse_buffer(r, bufs, "activation");
+    a.out_buf = parse_buffer(r, bufs, "output");
+  }
+
+  if (const YAML::Node d = r.section(arch, "arch", "dram", false, kDramKeys); d.IsDefined()) {
+    if (auto v = r.number(d, "arch.dram", "bandwidth_gbps", 0, 100000, true))
+      a.dram.bandwidth_gbps = *v;
+    if (auto v = r.number(d, "arch.dram", "latency_ns", 0, 100000, false)) a.dram.latency_ns = *v;
+    if (auto v = r.integer(d, "arch.dram", "jitter_cycles", 0, 1000000))
+      a.dram.jitter_cycles = static_cast<int>(*v);
+    if (auto v = r.unsigned_integer(d, "arch.dram", "jitter_seed")) a.dram.jitter_seed = *v;
+  }
+
+  if (const YAML::Node vu = r.section(arch, "arch", "vector_unit", false, kVectorKeys);
+      vu.IsDefined()) {
+    if (auto v = r.integer(vu, "arch.vector_unit", "lanes", 1, 4096))
+      a.vector.lanes = static_cast<int>(*v);
+    if (auto v = r.choice(vu, "arch.vector_unit", "softmax", kSoftmaxAlgos))
+      a.vector.softmax = *v == "two_pass" ? SoftmaxAlgo::kTwoPass : SoftmaxAlgo::kThreePass;
+  }
 }
+
+/// Shortest text that reads back as the same double (the emitter's own form prints 17 digits).
+std::string number_text(double v) { return fmt::format("{}", v); }
 
 }  // namespace
 
@@ -176,160 +470,52 @@ Override parse_override(std::string_view text) {
 
 ArchSpec parse_arch(std::string_view yaml_text, std::string_view source,
                     const std::vector<Override>& overrides) {
+  Reader r{std::string(source)};
   YAML::Node root;
   try {
     root = YAML::Load(std::string(yaml_text));
   } catch (const YAML::ParserException& e) {
     throw ConfigError(
-        Diagnostic{fmt::format("{}:{}:{}", source, e.mark.line + 1, e.mark.column + 1), "", e.msg});
+        Diagnostic{fmt::format("{}:{}:{}", source, e.mark.line + 1, e.mark.column + 1), "",
+                   fmt::format("YAML syntax error: {}", e.msg)});
   }
-  std::vector<std::string> cli_paths;
-  std::vector<Diagnostic> pre;
-  if (!root || !root.IsMap()) {
-    throw ConfigError(
-        Diagnostic{std::string(source), "", "expected a mapping with 'version' and 'arch'"});
+  if (!root.IsMap()) {
+    throw ConfigError(Diagnostic{std::string(source), "",
+                                 fmt::format("expected a map with 'version: {}' and 'arch', got {}",
+                                             kVersion, describe(root))});
   }
-  for (const auto& o : overrides) {
-    std::vector<std::string> parts;
-    std::stringstream ss(o.path);
-    for (std::string p; std::getline(ss, p, '.');) parts.push_back(p);
-    if (parts.empty() || (parts[0] != "arch" && parts[0] != "version") ||
-        std::any_of(parts.begin(), parts.end(), [](const std::string& p) { return p.empty(); })) {
-      pre.push_back(Diagnostic{
-          "<cli>", "--set",
-          fmt::format("'{}' is not a field path under 'arch.' (e.g. arch.array.rows)", o.path)});
-      continue;
-    }
-    try {
-      set_path(root, parts, o.value);
-      cli_paths.push_back(o.path);
-    } catch (const YAML::Exception& e) {
-      pre.push_back(Diagnostic{"<cli>", o.path, fmt::format("bad value '{}': {}", o.value, e.msg)});
-    }
-  }
+  for (const auto& o : overrides) apply_override(root, o, r);
 
-  Reader r(std::string(source), cli_paths);
-  r.diags() = pre;
-  r.check_keys(root, "", {"version", "arch"});
-  // Top-level keys have no parent path: strip the leading dot the generic check adds.
-  for (auto& d : r.diags()) {
-    if (!d.field.empty() && d.field[0] == '.') d.field.erase(0, 1);
+  r.check_keys(root, "", kTopKeys);
+  if (const Entry e = r.find(root, "", "version", true)) {
+    if (auto v = r.integer(e, "version"); v && *v != kVersion)
+      r.error(e, "version", fmt::format("unsupported version {} (expected {})", *v, kVersion));
   }
-  const int version = r.number<int>(root, "version", "version", 1, 1, 1, true);
-  (void)version;
   ArchSpec a;
-  YAML::Node arch = r.map(root, "arch", "arch", true);
-  if (arch) {
-    r.check_keys(
-        arch, "arch",
-        {"name", "frequency_mhz", "tech_nm", "array", "pe", "buffers", "dram", "vector_unit"});
-    if (!arch["name"] || !arch["name"].IsScalar() || arch["name"].Scalar().empty()) {
-      r.error(arch["name"] ? arch["name"] : arch, "arch.name", "required: a non-empty name");
-    } else {
-      a.name = arch["name"].Scalar();
-    }
-    a.frequency_mhz =
-        r.number<double>(arch, "frequency_mhz", "arch.frequency_mhz", 1000, 0, 10000, false, true);
-    const auto& nodes = cost::Tech::supported_nodes();
-    a.tech_nm = r.number<int>(arch, "tech_nm", "arch.tech_nm", 45, 1, 1000);
-    if (std::find(nodes.begin(), nodes.end(), a.tech_nm) == nodes.end()) {
-      r.error(arch["tech_nm"], "arch.tech_nm",
-              fmt::format("unsupported technology node {} nm (supported: {})", a.tech_nm,
-                          fmt::join(nodes, ", ")));
-      a.tech_nm = 45;
-    }
-    YAML::Node arr = r.map(arch, "array", "arch.array", true);
-    if (arr) {
-      r.check_keys(arr, "arch.array", {"rows", "cols", "dataflow"});
-      a.rows = r.number<int>(arr, "rows", "arch.array.rows", 1, 1, 4096, true);
-      a.cols = r.number<int>(arr, "cols", "arch.array.cols", 1, 1, 4096, true);
-      a.dataflow = r.choice(arr, "dataflow", "arch.array.dataflow", "weight_stationary",
-                            {"weight_stationary", "output_stationary"}) == "output_stationary"
-                       ? Dataflow::kOutputStationary
-                       : Dataflow::kWeightStationary;
-    }
-    YAML::Node pe = r.map(arch, "pe", "arch.pe", true);
-    if (pe) {
-      const auto& reg = builtin_pe_types();
-      if (!pe["type"]) {
-        r.error(pe, "arch.pe.type", "required key is missing");
-      } else if (!reg.contains(pe["type"].Scalar())) {
-        const auto names = reg.names();
-        const std::string t = pe["type"].Scalar(), hint = closest_match(t, names);
-        r.error(pe["type"], "arch.pe.type",
-                fmt::format("unknown PE type '{}'{} (known: {})", t,
-                            hint.empty() ? "" : fmt::format(" (did you mean '{}'?)", hint),
-                            fmt::join(names, ", ")));
-      } else {
-        a.pe_type = pe["type"].Scalar();
-        const auto& params = reg.params(a.pe_type);
-        std::vector<std::string> keys{"type"};
-        for (const auto& p : params) keys.push_back(p.key);
-        r.check_keys(pe, "arch.pe", keys);
-        for (const auto& p : params) {
-          const std::string path = "arch.pe." + p.key;
-          if (p.is_int) {
-            a.pe_params.ints[p.key] =
-                r.number<std::int64_t>(pe, p.key, path, p.def_int, p.min_int, p.max_int);
-          } else {
-            a.pe_params.strings[p.key] = r.choice(pe, p.key, path, p.def_string, p.choices);
-          }
-        }
-      }
-    }
-    YAML::Node bufs = r.map(arch, "buffers", "arch.buffers", true);
-    if (bufs) {
-      r.check_keys(bufs, "arch.buffers", {"weight", "activation", "output"});
-      a.weight_buf = parse_buffer(r, bufs, "weight");
-      a.act_buf = parse_buffer(r, bufs, "activation");
-      a.out_buf = parse_buffer(r, bufs, "output");
-    }
-    YAML::Node dram = r.map(arch, "dram", "arch.dram", false);
-    if (dram) {
-      r.check_keys(dram, "arch.dram",
-                   {"bandwidth_gbps", "latency_ns", "jitter_cycles", "jitter_seed"});
-      a.dram.bandwidth_gbps = r.number<double>(dram, "bandwidth_gbps", "arch.dram.bandwidth_gbps",
-                                               64, 0, 100000, false, true);
-      a.dram.latency_ns =
-          r.number<double>(dram, "latency_ns", "arch.dram.latency_ns", 100, 0, 100000);
-      a.dram.jitter_cycles =
-          r.number<int>(dram, "jitter_cycles", "arch.dram.jitter_cycles", 0, 0, 1000000);
-      a.dram.jitter_seed = r.number<std::uint64_t>(dram, "jitter_seed", "arch.dram.jitter_seed", 1,
-                                                   0, ~std::uint64_t{0});
-    }
-    YAML::Node vec = r.map(arch, "vector_unit", "arch.vector_unit", false);
-    if (vec) {
-      r.check_keys(vec, "arch.vector_unit", {"lanes", "softmax"});
-      a.vector.lanes = r.number<int>(vec, "lanes", "arch.vector_unit.lanes", 32, 1, 4096);
-      a.vector.softmax = r.choice(vec, "softmax", "arch.vector_unit.softmax", "three_pass",
-                                  {"three_pass", "two_pass"}) == "two_pass"
-                             ? SoftmaxAlgo::kTwoPass
-                             : SoftmaxAlgo::kThreePass;
+  parse_arch_section(r, root, a);
+
+  if (r.ok()) {
+    try {
+      a.pe = builtin_pe_types().create(a.pe_type, a.pe_params);
+    } catch (const ConfigError& e) {
+      // A family may reject a combination of parameters that are each in range.
+      const YAML::Node& croot = root;
+      const YAML::Node pe = croot["arch"]["pe"];
+      for (const auto& d : e.diagnostics())
+        r.error(pe, "arch.pe", d.field.empty() ? "arch.pe" : d.field, d.message);
     }
   }
-  if (!r.diags().empty()) {
-    auto d = std::move(r.diags());
-    // File order: CLI first, then by line/column as the user reads the file.
-    std::stable_sort(d.begin(), d.end(), [](const Diagnostic& x, const Diagnostic& y) {
-      auto key = [](const Diagnostic& v) {
-        int line = 0, col = 0;
-        const auto c1 = v.where.find(':');
-        if (c1 != std::string::npos) {
-          std::sscanf(v.where.c_str() + c1 + 1, "%d:%d", &line, &col);
-        }
-        return std::pair{v.where == "<cli>" ? -1 : line, col};
-      };
-      return key(x) < key(y);
-    });
-    throw ConfigError(std::move(d));
-  }
-  a.pe = builtin_pe_types().create(a.pe_type, a.pe_params);
+  if (!r.ok()) r.fail();
   return a;
 }
 
 ArchSpec load_arch(const std::filesystem::path& path, const std::vector<Override>& overrides) {
   std::ifstream f(path, std::ios::binary);
-  if (!f) throw ConfigError(Diagnostic{path.string(), "--arch", "cannot read the file"});
+  if (!f) {
+    throw ConfigError(
+        Diagnostic{path.string(), "--arch",
+                   fmt::format("cannot read the architecture file: {}", std::strerror(errno))});
+  }
   std::stringstream ss;
   ss << f.rdbuf();
   return parse_arch(ss.str(), path.string(), overrides);
@@ -337,38 +523,72 @@ ArchSpec load_arch(const std::filesystem::path& path, const std::vector<Override
 
 std::string to_yaml(const ArchSpec& a) {
   YAML::Emitter e;
-  e << YAML::BeginMap << YAML::Key << "version" << YAML::Value << 1;
-  e << YAML::Key << "arch" << YAML::Value << YAML::BeginMap;
-  e << YAML::Key << "name" << YAML::Value << a.name;
-  e << YAML::Key << "frequency_mhz" << YAML::Value << a.frequency_mhz;
-  e << YAML::Key << "tech_nm" << YAML::Value << a.tech_nm;
-  e << YAML::Key << "array" << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key << "rows"
-    << YAML::Value << a.rows << YAML::Key << "cols" << YAML::Value << a.cols << YAML::Key
-    << "dataflow" << YAML::Value << std::string(to_string(a.dataflow)) << YAML::EndMap;
-  e << YAML::Key << "pe" << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key << "type"
-    << YAML::Value << a.pe_type;
-  for (const auto& [k, v] : a.pe_params.ints) e << YAML::Key << k << YAML::Value << v;
-  for (const auto& [k, v] : a.pe_params.strings) e << YAML::Key << k << YAML::Value << v;
+  auto key = [&](const char* k) -> YAML::Emitter& { return e << YAML::Key << k << YAML::Value; };
+  e << YAML::BeginMap;
+  key("version") << kVersion;
+  key("arch") << YAML::BeginMap;
+  key("name") << a.name;
+  key("frequency_mhz") << number_text(a.frequency_mhz);
+  key("tech_nm") << a.tech_nm;
+
+  key("array") << YAML::Flow << YAML::BeginMap;
+  key("rows") << a.rows;
+  key("cols") << a.cols;
+  key("dataflow") << std::string(to_string(a.dataflow));
   e << YAML::EndMap;
-  e << YAML::Key << "buffers" << YAML::Value << YAML::BeginMap;
+
+  // Declared order reads like the family's datasheet; keys the registry does not declare (a spec
+  // built by hand) follow in map order so nothing is dropped.
+  key("pe") << YAML::Flow << YAML::BeginMap;
+  key("type") << a.pe_type;
+  std::vector<std::string> written;
+  if (builtin_pe_types().contains(a.pe_type)) {
+    for (const auto& p : builtin_pe_types().params(a.pe_type)) {
+      if (p.is_int && a.pe_params.ints.contains(p.key)) {
+        key(p.key.c_str()) << a.pe_params.ints.at(p.key);
+        written.push_back(p.key);
+      } else if (!p.is_int && a.pe_params.strings.contains(p.key)) {
+        key(p.key.c_str()) << a.pe_params.strings.at(p.key);
+        written.push_back(p.key);
+      }
+    }
+  }
+  auto done = [&](const std::string& k) {
+    return std::find(written.begin(), written.end(), k) != written.end();
+  };
+  for (const auto& [k, v] : a.pe_params.ints)
+    if (!done(k)) key(k.c_str()) << v;
+  for (const auto& [k, v] : a.pe_params.strings)
+    if (!done(k)) key(k.c_str()) << v;
+  e << YAML::EndMap;
+
+  key("buffers") << YAML::BeginMap;
   for (const auto& [name, b] : {std::pair<const char*, const BufferSpec&>{"weight", a.weight_buf},
                                 {"activation", a.act_buf},
                                 {"output", a.out_buf}}) {
-    e << YAML::Key << name << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key << "kib"
-      << YAML::Value << b.kib << YAML::Key << "banks" << YAML::Value << b.banks << YAML::Key
-      << "bytes_per_cycle" << YAML::Value << b.bytes_per_cycle << YAML::Key << "double_buffered"
-      << YAML::Value << b.double_buffered << YAML::EndMap;
+    key(name) << YAML::Flow << YAML::BeginMap;
+    key("kib") << number_text(b.kib);
+    key("banks") << b.banks;
+    key("bytes_per_cycle") << b.bytes_per_cycle;
+    key("double_buffered") << b.double_buffered;
+    e << YAML::EndMap;
   }
   e << YAML::EndMap;
-  e << YAML::Key << "dram" << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key
-    << "bandwidth_gbps" << YAML::Value << a.dram.bandwidth_gbps << YAML::Key << "latency_ns"
-    << YAML::Value << a.dram.latency_ns << YAML::Key << "jitter_cycles" << YAML::Value
-    << a.dram.jitter_cycles << YAML::Key << "jitter_seed" << YAML::Value << a.dram.jitter_seed
-    << YAML::EndMap;
-  e << YAML::Key << "vector_unit" << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key
-    << "lanes" << YAML::Value << a.vector.lanes << YAML::Key << "softmax" << YAML::Value
-    << std::string(to_string(a.vector.softmax)) << YAML::EndMap;
+
+  key("dram") << YAML::Flow << YAML::BeginMap;
+  key("bandwidth_gbps") << number_text(a.dram.bandwidth_gbps);
+  key("latency_ns") << number_text(a.dram.latency_ns);
+  key("jitter_cycles") << a.dram.jitter_cycles;
+  key("jitter_seed") << a.dram.jitter_seed;
+  e << YAML::EndMap;
+
+  key("vector_unit") << YAML::Flow << YAML::BeginMap;
+  key("lanes") << a.vector.lanes;
+  key("softmax") << std::string(to_string(a.vector.softmax));
+  e << YAML::EndMap;
+
   e << YAML::EndMap << YAML::EndMap;
+  MPSIM_CHECK(e.good(), std::string("YAML emitter failed: ") + e.GetLastError());
   return std::string(e.c_str()) + "\n";
 }
 
