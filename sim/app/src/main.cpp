@@ -34,6 +34,7 @@ int main(int argc, char** argv) {
 
   mpsim::app::SimArgs sargs;
   CLI::App* sim = mpsim::app::add_sim_command(app, sargs);
+  CLI::App* pe_types = app.add_subcommand("pe-types", "List the PE families and their parameters");
 
   try {
     app.parse(argc, argv);
@@ -48,6 +49,7 @@ int main(int argc, char** argv) {
     return 2;  // every usage error is the user's: status 2, like a bad config
   }
 
+  if (pe_types->parsed()) return mpsim::app::run_pe_types(std::cout);
   if (sim->parsed()) return mpsim::app::run_sim(sargs, argv[0], std::cout, std::cerr);
   if (quantize->parsed()) return mpsim::app::run_quantize(qargs, std::cin, std::cout, std::cerr);
   if (workload.list->parsed()) return mpsim::app::run_workload_list(std::cout, std::cerr);

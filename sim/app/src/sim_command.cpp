@@ -78,6 +78,23 @@ int spawn_and_wait(const std::vector<std::string>& args) {
 
 }  // namespace
 
+int run_pe_types(std::ostream& out) {
+  const auto& reg = sim::builtin_pe_types();
+  for (const auto& name : reg.names()) {
+    out << name << ": " << reg.description(name) << "\n";
+    for (const auto& p : reg.params(name)) {
+      if (p.is_int) {
+        out << fmt::format("    {:<16} int    default {:<6} range [{}, {}]  {}\n", p.key, p.def_int,
+                           p.min_int, p.max_int, p.description);
+      } else {
+        out << fmt::format("    {:<16} string default {:<6} one of {}  {}\n", p.key, p.def_string,
+                           fmt::join(p.choices, ", "), p.description);
+      }
+    }
+  }
+  return 0;
+}
+
 int run_sim(const SimArgs& a, const std::string& argv0, std::ostream& out, std::ostream& err) {
   namespace fs = std::filesystem;
   sim::ArchSpec arch;

@@ -28,6 +28,10 @@ struct SimArgs {
 
 CLI::App* add_sim_command(CLI::App& app, SimArgs& args);
 
+/// `mpsim pe-types`: every PE family with its description and declared parameters (type, default,
+/// range or choices). Returns 0.
+int run_pe_types(std::ostream& out);
+
 /// Runs the command. Returns 0 (also for an infeasible design, which is a result), 1 when values
 /// mismatch the golden model or the worker failed, 2 on a user error.
 int run_sim(const SimArgs& args, const std::string& argv0, std::ostream& out, std::ostream& err);
