@@ -44,7 +44,8 @@ echo
 echo "== cycle-level model: every PE family on Llama-2-7B decode (KV 2048) and ViT-B/16, values sampled"
 echo "   against the golden model (stats.json, layers.csv, timeline.json under $OUT/sim/)"
 export SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1
-for run in "int8_mac_ws int8" "int8_mac_os int8" "block_fp mxfp4_mxfp8" "int4_tc w4a8_int"; do
+for run in "int8_mac_ws int8" "int8_mac_os int8" "block_fp mxfp4_mxfp8" "int4_tc w4a8_int" \
+           "shift_add w4a8_group" "bitserial bitmod_w4"; do
   set -- $run
   for wl in "llama2-7b --phase decode --seq 2048" "vit-b16"; do
     name="$1_$(echo "$wl" | cut -d' ' -f1)"

@@ -164,7 +164,7 @@ namespace {
 TEST(CliSim, PeTypesListsFamiliesAndParameters) {
   const Result r = run("pe-types");
   ASSERT_EQ(r.status, 0) << r.err;
-  for (const char* family : {"int8_mac:", "block_fp:", "int4_tc:"}) {
+  for (const char* family : {"int8_mac:", "block_fp:", "int4_tc:", "shift_add:", "bitserial:"}) {
     EXPECT_NE(r.out.find(family), std::string::npos) << family << "\n" << r.out;
   }
   EXPECT_NE(r.out.find("lanes            int    default 1      range [1, 16]"), std::string::npos)

@@ -68,7 +68,9 @@ INSTANTIATE_TEST_SUITE_P(Families, EveryFamily,
                          ::testing::Values(Case{"int8_mac_ws", "int8"}, Case{"int8_mac_os", "int8"},
                                            Case{"block_fp", "mxfp4_mxfp8"},
                                            Case{"int4_tc", "w4a8_int"},
-                                           Case{"int4_tc", "w6a6_bipolar"}),
+                                           Case{"int4_tc", "w6a6_bipolar"},
+                                           Case{"shift_add", "w4a8_group"}, Case{"bitserial", "w4a8_group"},
+                                           Case{"bitserial", "bitmod_w4"}),
                          [](const auto& p) {
                            return std::string(p.param.config) + "_" + p.param.recipe;
                          });
