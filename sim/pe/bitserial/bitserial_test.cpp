@@ -5,6 +5,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <bit>
 #include <cmath>
 #include <limits>
@@ -286,8 +288,9 @@ class BitserialArray : public ::testing::TestWithParam<Case> {};
 
 golden::Matrix random_matrix(std::int64_t r, std::int64_t c, int int_bits, std::mt19937_64& g) {
   golden::Matrix m = golden::Matrix::zeros(r, c);
-  std::uniform_int_distribution<int> in(-(1 << (int_bits - 1)), (1 << (int_bits - 1)) - 1),
-      e(-20, 12);
+  // Bounds only matter for integer formats; clamp the shift so float formats (int_bits 0) stay defined.
+  const int half = 1 << (std::max(int_bits, 1) - 1);
+  std::uniform_int_distribution<int> in(-half, half - 1), e(-20, 12);
   std::normal_distribution<float> n(0, 1);
   for (auto& x : m.data) x = int_bits != 0 ? static_cast<float>(in(g)) : std::ldexp(n(g), e(g));
   return m;
