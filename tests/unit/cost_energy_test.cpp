@@ -230,5 +230,17 @@ TEST(CostDeathTest, NonPositiveWidthIsAnInternalError) {
   EXPECT_DEATH((void)sram_pj_per_bit(0, k45), "SRAM capacity");
 }
 
+TEST(SynthesizedArea, TableComesFromTheRtlAndScalesWithTheNode) {
+  ASSERT_FALSE(synthesized_areas().empty());
+  const double a45 = synthesized_area_um2("int8_mac/lanes=1/int8xint8/acc32", Tech::node(45));
+  // Within the spec's measured range for an INT8 MAC with a 32-bit accumulator plus registers
+  // (1576 GE without the operand/weight registers; each DFF is ~5.7 GE).
+  EXPECT_GT(a45 / 0.798, 1576.0);
+  EXPECT_LT(a45 / 0.798, 2400.0);
+  EXPECT_DOUBLE_EQ(synthesized_area_um2("int8_mac/lanes=1/int8xint8/acc32", Tech::node(7)),
+                   a45 * Tech::node(7).area_scale);
+  EXPECT_LT(synthesized_area_um2("no/such/config", Tech::node(45)), 0);
+}
+
 }  // namespace
 }  // namespace mpsim::cost

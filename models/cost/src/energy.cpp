@@ -332,4 +332,17 @@ const std::vector<std::string>& sources() {
   return s;
 }
 
+const std::vector<SynthArea>& synthesized_areas() {
+  static const std::vector<SynthArea> table{
+#include "rtl_area_table.inc"
+  };
+  return table;
+}
+
+double synthesized_area_um2(std::string_view config, const Tech& t) {
+  for (const auto& e : synthesized_areas())
+    if (config == e.config) return e.area_um2 * t.area_scale;
+  return -1;
+}
+
 }  // namespace mpsim::cost

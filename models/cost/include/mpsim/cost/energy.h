@@ -9,6 +9,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace mpsim::cost {
@@ -60,6 +61,20 @@ double sram_leakage_mw(double kib, const Tech& t);
 double dram_pj_per_bit();
 /// Logic leakage as a fraction of dynamic energy at full activity, for the PE array.
 double logic_leakage_mw_per_mm2(const Tech& t);
+
+// ---- Synthesized PE areas (rtl/synth, Yosys + rtl/synth/area45.lib; regenerate with
+// rtl/synth/area_table.sh)
+// -------------------------------------------------------------------------
+struct SynthArea {
+  const char*
+      config;  ///< "<family>/<params>/<formats>/<acc>", e.g. "int8_mac/lanes=1/int8xint8/acc32"
+  int cells;
+  double area_um2;  ///< at 45 nm
+  double ge;        ///< gate equivalents (NAND2_X1)
+};
+const std::vector<SynthArea>& synthesized_areas();
+/// The synthesized area of `config` scaled to `t`, or a negative value when none was synthesized.
+double synthesized_area_um2(std::string_view config, const Tech& t);
 
 /// The version of these tables (bumped when a number changes; recorded in DSE manifests).
 const char* table_version();
