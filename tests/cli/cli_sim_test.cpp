@@ -172,5 +172,19 @@ TEST(CliSim, PeTypesListsFamiliesAndParameters) {
   EXPECT_NE(r.out.find("one of qserve, hilo"), std::string::npos) << r.out;
 }
 
+TEST(CliSim, AreaShowsSynthesizedAndPartsAreas) {
+  Result r = run("area --pe int8_mac");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("int8_mac   int8 x int8"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("synthesized: rtl/pe/int8_mac/int8_mac_pe.sv"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("int8_mac/lanes=1/int8xint8/acc32"), std::string::npos) << r.out;
+  r = run("area --pe int9_mac");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("did you mean 'int8_mac'"), std::string::npos) << r.err;
+  r = run("area --tech 40");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("unsupported technology node 40 nm"), std::string::npos) << r.err;
+}
+
 }  // namespace
 }  // namespace mpsim::test

@@ -35,6 +35,12 @@ int main(int argc, char** argv) {
   mpsim::app::SimArgs sargs;
   CLI::App* sim = mpsim::app::add_sim_command(app, sargs);
   CLI::App* pe_types = app.add_subcommand("pe-types", "List the PE families and their parameters");
+  CLI::App* area =
+      app.add_subcommand("area", "Area per PE configuration (synthesized or from parts)");
+  std::string area_pe;
+  int area_tech = 45;
+  area->add_option("--pe", area_pe, "one PE family (default: all)");
+  area->add_option("--tech", area_tech, "technology node in nm")->capture_default_str();
 
   try {
     app.parse(argc, argv);
@@ -49,6 +55,7 @@ int main(int argc, char** argv) {
     return 2;  // every usage error is the user's: status 2, like a bad config
   }
 
+  if (area->parsed()) return mpsim::app::run_area(area_pe, area_tech, std::cout, std::cerr);
   if (pe_types->parsed()) return mpsim::app::run_pe_types(std::cout);
   if (sim->parsed()) return mpsim::app::run_sim(sargs, argv[0], std::cout, std::cerr);
   if (quantize->parsed()) return mpsim::app::run_quantize(qargs, std::cin, std::cout, std::cerr);

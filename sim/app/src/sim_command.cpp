@@ -15,6 +15,7 @@
 #include "mpsim/base/error.h"
 #include "mpsim/core/arch_spec.h"
 #include "mpsim/core/engine.h"
+#include "mpsim/cost/energy.h"
 #include "mpsim/workload/recipe.h"
 #include "mpsim/workload/trace_io.h"
 
@@ -93,6 +94,34 @@ int run_pe_types(std::ostream& out) {
     }
   }
   return 0;
+}
+
+int run_area(const std::string& pe, int tech_nm, std::ostream& out, std::ostream& err) {
+  try {
+    const cost::Tech t = cost::Tech::node(tech_nm);
+    const auto& reg = sim::builtin_pe_types();
+    std::vector<std::string> names = pe.empty() ? reg.names() : std::vector<std::string>{pe};
+    out << fmt::format("{:<10} {:<28} {:>12} {:>10}  {}\n", "family", "formats", "area_um2", "GE",
+                       "source");
+    for (const auto& name : names) {
+      const auto type = reg.create(name, {});
+      for (const auto& f : type->example_formats()) {
+        const sim::PeCost c = type->cost(f, t);
+        out << fmt::format("{:<10} {:<28} {:>12.1f} {:>10.1f}  {}\n", name,
+                           f.a.str() + " x " + f.w.str(), c.area_um2,
+                           c.area_um2 / (0.798 * t.area_scale), c.area_parts);
+      }
+    }
+    out << fmt::format("synthesized rows (rtl/synth/area_table.sh, {} nm):\n", tech_nm);
+    for (const auto& e : cost::synthesized_areas()) {
+      out << fmt::format("  {:<40} cells {:>6}  {:>10.1f} um2  {:>8.1f} GE\n", e.config, e.cells,
+                         e.area_um2 * t.area_scale, e.ge);
+    }
+    return 0;
+  } catch (const ConfigError& e) {
+    for (const auto& d : e.diagnostics()) err << "error: " << d.str() << "\n";
+    return 2;
+  }
 }
 
 int run_sim(const SimArgs& a, const std::string& argv0, std::ostream& out, std::ostream& err) {

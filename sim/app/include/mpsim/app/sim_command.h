@@ -32,6 +32,11 @@ CLI::App* add_sim_command(CLI::App& app, SimArgs& args);
 /// range or choices). Returns 0.
 int run_pe_types(std::ostream& out);
 
+/// `mpsim area [--pe FAMILY] [--tech NM]`: per PE configuration the area the cost model uses
+/// (synthesized from the project's RTL where a row exists, else built from datapath parts) and how.
+/// Returns 0, or 2 for an unknown family/node (message on `err`).
+int run_area(const std::string& pe, int tech_nm, std::ostream& out, std::ostream& err);
+
 /// Runs the command. Returns 0 (also for an infeasible design, which is a result), 1 when values
 /// mismatch the golden model or the worker failed, 2 on a user error.
 int run_sim(const SimArgs& args, const std::string& argv0, std::ostream& out, std::ostream& err);
