@@ -7,7 +7,9 @@ include_guard(GLOBAL)
 function(mpsim_add_pe_type id)
   cmake_parse_arguments(ARG "" "" "SOURCES;TESTS" ${ARGN})
   add_library(mpsim_pe_${id} STATIC ${ARG_SOURCES})
-  target_include_directories(mpsim_pe_${id} PUBLIC $<BUILD_INTERFACE:${CMAKE_CURRENT_SOURCE_DIR}>)
+  # The family's own folder, and sim/pe for headers shared between families (common/).
+  target_include_directories(mpsim_pe_${id} PUBLIC $<BUILD_INTERFACE:${CMAKE_CURRENT_SOURCE_DIR}>
+                                                   $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/sim/pe>)
   target_link_libraries(mpsim_pe_${id} PUBLIC mpsim::core PRIVATE mpsim_warnings mpsim_exact_fp)
   if(ARG_TESTS AND MPSIM_BUILD_TESTS)
     mpsim_add_test(pe_${id}_test SOURCES ${ARG_TESTS} LIBS mpsim_pe_${id} mpsim::pe_types

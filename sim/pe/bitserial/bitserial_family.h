@@ -15,6 +15,7 @@
 #include <cstring>
 #include <limits>
 
+#include "common/fixed_activations.h"
 #include "mpsim/base/error.h"
 #include "mpsim/core/pe_type.h"
 #include "mpsim/numerics/codebook.h"
@@ -22,7 +23,7 @@
 
 namespace mpsim::sim::bitserial {
 
-inline constexpr int kMaxLanes = 64;
+inline constexpr int kMaxLanes = common::kMaxActLanes;
 /// Largest group the accumulators are sized for (FP16: |P| < 2^40 * 16 * 1024).
 inline constexpr int kMaxGroup = 1024;
 /// Bits of an FP16 significand: the dequantizer's serial multiplier steps.
@@ -99,21 +100,7 @@ struct BitserialFamily {
     std::uint8_t special = 0;
   };
   /// `lanes` activations as integers; non-finite FP16 lanes hold 0 and are flagged in the masks.
-  struct AChunk {
-    /// Lane l's integer in bytes [8l, 8l + 8): byte storage may stay uninitialized past `len`
-    /// (copying indeterminate unsigned chars is well-defined), so no chunk clears 64 lanes.
-    std::array<unsigned char, 8 * kMaxLanes> raw;
-    std::uint64_t nonfinite = 0;
-    std::uint64_t nan = 0;
-    std::uint64_t neg = 0;
-    std::uint8_t len = 0;
-    std::int64_t at(std::size_t l) const {
-      std::int64_t v;
-      std::memcpy(&v, raw.data() + 8 * l, sizeof v);
-      return v;
-    }
-    void set(std::size_t l, std::int64_t v) { std::memcpy(raw.data() + 8 * l, &v, sizeof v); }
-  };
+  using AChunk = common::ActChunk;
   /// `lanes` weights as the serial reader sees them (`bits`: the two's complement operand, or the
   /// BitMoD code) and as values (`term`, for the issue-level model), with the group's parameters.
   struct WChunk {
@@ -132,9 +119,11 @@ struct BitserialFamily {
   int wbits = 4;  ///< weight operand bits (INT: two's complement width; BitMoD: 4 or 3)
   int lanes = 4;
   int group = 128;  ///< elements per group (ignored for scalar weights)
-  /// K of the bound GEMM (set by the kernel's begin()), so that issue_counts() knows which chunk
-  /// closes the partial last group; without it only group multiples and short chunks count.
-  const std::int64_t* k_total = nullptr;
+  /// K of the bound GEMM (set through set_total_k() by SystolicKernel::begin()), so that
+  /// issue_counts() knows which chunk closes the partial last group; without it only group
+  /// multiples and short chunks count.
+  std::int64_t k_total = 0;
+  void set_total_k(std::int64_t k) { k_total = k; }
   /// BitMoD decoder: the (at most two) power-of-two terms of every code of every datatype, the
   /// larger first (what the reader's leading-one detector emits cycle by cycle).
   std::array<std::array<std::array<Term, 2>, 16>, 4> bitmod_terms{};
@@ -231,27 +220,7 @@ struct BitserialFamily {
   std::size_t action_count() const { return kActionCount; }
 
   AChunk a_chunk(const num::QuantizedRow& row, std::int64_t c) const {
-    AChunk out;
-    const auto k0 = static_cast<std::size_t>(c) * static_cast<std::size_t>(lanes);
-    const std::size_t n = std::min(row.values.size() - k0, static_cast<std::size_t>(lanes));
-    out.len = static_cast<std::uint8_t>(n);
-    const float* v = row.values.data() + k0;
-    if (act == ActKind::kInt) {
-      for (std::size_t l = 0; l < n; ++l) out.set(l, static_cast<std::int64_t>(v[l]));
-      return out;
-    }
-    for (std::size_t l = 0; l < n; ++l) {
-      if (std::isfinite(v[l])) {
-        out.set(l, static_cast<std::int64_t>(v[l] * 16777216.0f));  // exact: FP16 * 2^24 < 2^40
-        continue;
-      }
-      const std::uint64_t bit = std::uint64_t{1} << l;
-      out.set(l, 0);  // the integer sums skip it; the flags carry it
-      out.nonfinite |= bit;
-      if (std::isnan(v[l])) out.nan |= bit;
-      if (std::signbit(v[l])) out.neg |= bit;
-    }
-    return out;
+    return common::act_chunk(row, c, lanes, act == ActKind::kFp16);
   }
 
   WChunk w_chunk(const num::QuantizedRow& col, std::int64_t c) const {
@@ -373,7 +342,7 @@ struct BitserialFamily {
   bool ends_group(std::int64_t chunk, std::int64_t len) const {
     if (wk == WeightKind::kIntScalar) return false;
     const std::int64_t end = chunk * lanes + len;
-    return end % group == 0 || len < lanes || (k_total != nullptr && end == *k_total);
+    return end % group == 0 || len < lanes || (k_total > 0 && end == k_total);
   }
   ActionCounts issue_counts(std::int64_t chunk, std::int64_t len) const {
     ActionCounts c(kActionCount, 0);

@@ -6,7 +6,6 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-
 #include <bit>
 #include <cmath>
 #include <limits>
@@ -288,7 +287,8 @@ class BitserialArray : public ::testing::TestWithParam<Case> {};
 
 golden::Matrix random_matrix(std::int64_t r, std::int64_t c, int int_bits, std::mt19937_64& g) {
   golden::Matrix m = golden::Matrix::zeros(r, c);
-  // Bounds only matter for integer formats; clamp the shift so float formats (int_bits 0) stay defined.
+  // Bounds only matter for integer formats; clamp the shift so float formats (int_bits 0) stay
+  // defined.
   const int half = 1 << (std::max(int_bits, 1) - 1);
   std::uniform_int_distribution<int> in(-half, half - 1), e(-20, 12);
   std::normal_distribution<float> n(0, 1);

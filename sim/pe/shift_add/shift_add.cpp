@@ -42,36 +42,6 @@ Widths widths(ActKind act, int group) {
   return w;
 }
 
-/// Forwards to the systolic kernel and hands the family the GEMM's K (the partial last group).
-class Kernel final : public GemmKernel {
- public:
-  Kernel(ShiftAddFamily f, int rows, int cols, Dataflow d)
-      : inner_(with_k(std::move(f), &k_), rows, cols, d) {}
-  Kernel(const Kernel&) = delete;
-  Kernel& operator=(const Kernel&) = delete;
-  void begin(std::span<const num::QuantizedRow> a_rows, std::span<const num::QuantizedRow> w_cols,
-             std::int64_t m, std::int64_t n, std::int64_t k, bool values) override {
-    k_ = k;
-    inner_.begin(a_rows, w_cols, m, n, k, values);
-  }
-  TileRun run_tile(const Tile& t, TileMode mode) override { return inner_.run_tile(t, mode); }
-  TileRun closed_form(const Tile& t) const override { return inner_.closed_form(t); }
-  std::int64_t max_kt() const override { return inner_.max_kt(); }
-  std::int64_t max_mt() const override { return inner_.max_mt(); }
-  std::int64_t max_nt() const override { return inner_.max_nt(); }
-  float output(std::int64_t m, std::int64_t n) const override { return inner_.output(m, n); }
-  std::int64_t k_step() const override { return inner_.k_step(); }
-  std::size_t action_count() const override { return inner_.action_count(); }
-
- private:
-  static ShiftAddFamily with_k(ShiftAddFamily f, const std::int64_t* k) {
-    f.k_total = k;
-    return f;
-  }
-  std::int64_t k_ = 0;  // declared before inner_: its address is taken while inner_ is built
-  SystolicKernel<ShiftAddFamily> inner_;
-};
-
 class ShiftAdd final : public PeType {
  public:
   explicit ShiftAdd(int lanes) : lanes_(lanes) {}
@@ -150,7 +120,7 @@ class ShiftAdd final : public PeType {
     if (auto why = unsupported(f)) throw ConfigError(Diagnostic{"", "", *why});
     ShiftAddFamily fam = family(f);
     const auto K = static_cast<std::int64_t>(a.values.size());
-    fam.k_total = &K;
+    fam.set_total_k(K);
     counts.resize(kActionCount, 0);
     ShiftAddFamily::Acc acc = fam.zero();
     for (std::int64_t c = 0; c * lanes_ < K; ++c) {
@@ -168,7 +138,7 @@ class ShiftAdd final : public PeType {
 
   std::unique_ptr<GemmKernel> kernel(const PeFormats& f, int rows, int cols,
                                      Dataflow d) const override {
-    return std::make_unique<Kernel>(family(f), rows, cols, d);
+    return std::make_unique<SystolicKernel<ShiftAddFamily>>(family(f), rows, cols, d);
   }
 
  private:

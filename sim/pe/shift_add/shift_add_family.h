@@ -14,12 +14,13 @@
 #include <cstring>
 #include <limits>
 
+#include "common/fixed_activations.h"
 #include "mpsim/core/pe_type.h"
 #include "mpsim/numerics/exact.h"
 
 namespace mpsim::sim::shift_add {
 
-inline constexpr int kMaxLanes = 64;
+inline constexpr int kMaxLanes = common::kMaxActLanes;
 /// Largest group the accumulators are sized for: FP16 P = sum a*q stays below 2^40 * 15 * 1024.
 inline constexpr int kMaxGroup = 1024;
 /// Weight bit planes (UINT4 codes).
@@ -79,21 +80,7 @@ struct ShiftAddFamily {
     std::uint8_t special = 0;
   };
   /// `lanes` activations as integers; non-finite FP16 lanes hold 0 and are flagged in the masks.
-  struct AChunk {
-    /// Lane l's integer in bytes [8l, 8l + 8): byte storage may stay uninitialized past `len`
-    /// (copying indeterminate unsigned chars is well-defined), so no chunk clears 64 lanes.
-    std::array<unsigned char, 8 * kMaxLanes> raw;
-    std::uint64_t nonfinite = 0;  ///< lanes holding Inf/NaN
-    std::uint64_t nan = 0;        ///< lanes holding NaN
-    std::uint64_t neg = 0;        ///< sign of the Inf lanes
-    std::uint8_t len = 0;
-    std::int64_t at(std::size_t l) const {
-      std::int64_t v;
-      std::memcpy(&v, raw.data() + 8 * l, sizeof v);
-      return v;
-    }
-    void set(std::size_t l, std::int64_t v) { std::memcpy(raw.data() + 8 * l, &v, sizeof v); }
-  };
+  using AChunk = common::ActChunk;
   /// `lanes` UINT4 codes of one group plus that group's stored zero point and FP16 scale.
   struct WChunk {
     std::array<std::uint8_t, kMaxLanes> q;  ///< [0, len) valid; the tail is never read
@@ -106,9 +93,11 @@ struct ShiftAddFamily {
   ActKind act = ActKind::kInt8;
   int lanes = 4;
   int group = 128;
-  /// K of the bound GEMM (set by the kernel's begin()), so that issue_counts() knows which chunk
-  /// closes the partial last group; without it only group multiples and short chunks count.
-  const std::int64_t* k_total = nullptr;
+  /// K of the bound GEMM (set through set_total_k() by SystolicKernel::begin()), so that
+  /// issue_counts() knows which chunk closes the partial last group; without it only group
+  /// multiples and short chunks count.
+  std::int64_t k_total = 0;
+  void set_total_k(std::int64_t k) { k_total = k; }
 
   int a_exp() const { return act == ActKind::kFp16 ? -24 : 0; }
 
@@ -155,27 +144,7 @@ struct ShiftAddFamily {
   std::size_t action_count() const { return kActionCount; }
 
   AChunk a_chunk(const num::QuantizedRow& row, std::int64_t c) const {
-    AChunk out;
-    const auto k0 = static_cast<std::size_t>(c) * static_cast<std::size_t>(lanes);
-    const std::size_t n = std::min(row.values.size() - k0, static_cast<std::size_t>(lanes));
-    out.len = static_cast<std::uint8_t>(n);
-    const float* v = row.values.data() + k0;
-    if (act == ActKind::kInt8) {
-      for (std::size_t l = 0; l < n; ++l) out.set(l, static_cast<std::int64_t>(v[l]));
-      return out;
-    }
-    for (std::size_t l = 0; l < n; ++l) {
-      if (std::isfinite(v[l])) {
-        out.set(l, static_cast<std::int64_t>(v[l] * 16777216.0f));  // exact: FP16 * 2^24 < 2^40
-        continue;
-      }
-      const std::uint64_t bit = std::uint64_t{1} << l;
-      out.set(l, 0);  // the integer sums skip it; the flags carry it
-      out.nonfinite |= bit;
-      if (std::isnan(v[l])) out.nan |= bit;
-      if (std::signbit(v[l])) out.neg |= bit;
-    }
-    return out;
+    return common::act_chunk(row, c, lanes, act == ActKind::kFp16);
   }
   WChunk w_chunk(const num::QuantizedRow& col, std::int64_t c) const {
     WChunk out;
@@ -259,7 +228,7 @@ struct ShiftAddFamily {
 
   bool ends_group(std::int64_t chunk, std::int64_t len) const {
     const std::int64_t end = chunk * lanes + len;
-    return end % group == 0 || len < lanes || (k_total != nullptr && end == *k_total);
+    return end % group == 0 || len < lanes || (k_total > 0 && end == k_total);
   }
   ActionCounts issue_counts(std::int64_t chunk, std::int64_t len) const {
     ActionCounts c(kActionCount, 0);

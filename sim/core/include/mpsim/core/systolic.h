@@ -59,6 +59,9 @@ class SystolicKernel final : public GemmKernel {
     n_ = n;
     k_ = k;
     values_ = values;
+    // Families whose per-chunk behaviour depends on where K ends (a partial last group) learn it
+    // here.
+    if constexpr (requires { f_.set_total_k(k); }) f_.set_total_k(k);
     if (values) {
       MPSIM_CHECK(static_cast<std::int64_t>(a_rows.size()) == m &&
                       static_cast<std::int64_t>(w_cols.size()) == n,
