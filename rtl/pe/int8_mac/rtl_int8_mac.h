@@ -6,6 +6,9 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
+
+#include "mpsim/rtl/trace.h"
 
 namespace mpsim::rtl {
 
@@ -32,11 +35,13 @@ class Int8MacRtl {
   virtual void step(const Int8MacInputs& in) = 0;
   virtual Int8MacOutputs outputs() const = 0;
   virtual std::uint64_t cycle() const = 0;
+  /// The waveform being written ("" when tracing is off).
+  virtual std::string trace_path() const = 0;
 };
 
 /// The RTL as written.
-std::unique_ptr<Int8MacRtl> make_int8_mac_rtl();
+std::unique_ptr<Int8MacRtl> make_int8_mac_rtl(const TraceOptions& trace = {});
 /// The RTL built with MPSIM_MUTANT (signless product): the mutation check's target.
-std::unique_ptr<Int8MacRtl> make_int8_mac_rtl_mutant();
+std::unique_ptr<Int8MacRtl> make_int8_mac_rtl_mutant(const TraceOptions& trace = {});
 
 }  // namespace mpsim::rtl
