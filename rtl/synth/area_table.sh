@@ -2,7 +2,7 @@
 # DESCRIPTION: Regenerates models/cost/src/rtl_area_table.inc (the synthesized PE areas the cost model
 # uses) from the project's own RTL: rtl/synth/area_table.sh [OUT]. Each family lists its
 # configurations in rtl/pe/<family>/synth.list, one per line:
-#   <configuration> <top> <file.sv> [-DDEFINE]... [PARAM=VALUE]...
+#   <configuration> <top> <file.sv>[,<file.sv>...] [-DDEFINE]... [PARAM=VALUE]...
 # Deterministic for a given Yosys/ABC. Seconds per configuration go to stderr.
 # SPDX-License-Identifier: Apache-2.0
 set -euo pipefail
@@ -18,7 +18,9 @@ tmp="$out.tmp.$$"
     while read -r config top sv rest; do
       [[ -z "$config" || "$config" == \#* ]] && continue
       # shellcheck disable=SC2086
-      read -r _ cells area ge secs < <("$synth" "$dir/$sv" "$top" $rest)
+      files=""
+      for f in ${sv//,/ }; do files="$files${files:+,}$dir/$f"; done
+      read -r _ cells area ge secs < <("$synth" "$files" "$top" $rest)
       echo "synth $config: ${secs} s" >&2
       echo "{\"$config\", $cells, $area, $ge},"
     done < "$list"

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # DESCRIPTION: Synthesizes one PE configuration to mpsim's area-only 45 nm-like cell library with
 # Yosys and prints "<top> <cells> <area_um2> <ge> <seconds>".
-# Usage: rtl/synth/synth.sh FILE.sv TOP [-DDEFINE]... [PARAM=VALUE]...
+# Usage: rtl/synth/synth.sh FILE.sv[,FILE.sv...] TOP [-DDEFINE]... [PARAM=VALUE]...
 # ABC runs with -fast and a timeout: the default script can hang on wide arithmetic
 # (energy_and_speed.md 5.2).
 # SPDX-License-Identifier: Apache-2.0
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-sv="$1"; top="$2"; shift 2
+sv="${1//,/ }"; top="$2"; shift 2
 defs=""; params=""
 for a in "$@"; do
   case "$a" in

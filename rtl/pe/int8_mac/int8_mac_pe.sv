@@ -1,27 +1,40 @@
-// DESCRIPTION: Weight-stationary INT8 MAC PE of the int8_mac family (lanes = 1): the register-level
-// behaviour of sim/pe/int8_mac's datapath. A weight is latched on w_load; each valid cycle adds
-// a_in * w into the partial sum coming from above (two's complement wrap) and passes a right.
+// DESCRIPTION: Weight-stationary INT8 MAC PE of the int8_mac family: the register-level behaviour of
+// sim/pe/int8_mac's datapath. LANES weights are latched on w_load (and shown on w_out so a column
+// can shift them down); each valid cycle adds the LANES products a_in[l] * w[l] into the partial
+// sum coming from above (two's complement wrap, so the adder-tree order cannot change the result)
+// and passes the activations right.
 // SPDX-License-Identifier: Apache-2.0
-module int8_mac_pe (
-    input  logic               clk,
-    input  logic               rst_n,
-    input  logic               w_load,
-    input  logic signed [7:0]  w_in,
-    input  logic               valid_in,
-    input  logic signed [7:0]  a_in,
-    input  logic signed [31:0] psum_in,
-    output logic               valid_out,
-    output logic signed [7:0]  a_out,
-    output logic signed [31:0] psum_out
+module int8_mac_pe #(
+    parameter int LANES = 1
+) (
+    input  logic                 clk,
+    input  logic                 rst_n,
+    input  logic                 w_load,
+    input  logic [LANES*8-1:0]   w_in,
+    input  logic                 valid_in,
+    input  logic [LANES*8-1:0]   a_in,
+    input  logic signed [31:0]   psum_in,
+    output logic                 valid_out,
+    output logic [LANES*8-1:0]   a_out,
+    output logic [LANES*8-1:0]   w_out,
+    output logic signed [31:0]   psum_out
 );
-  logic signed [7:0] w_q;
-  logic signed [15:0] prod;
+  logic [LANES*8-1:0] w_q;
+  logic signed [31:0] dot;
+
+  always_comb begin
+    dot = psum_in;
+    for (int l = 0; l < LANES; l++) begin
 `ifdef MPSIM_MUTANT
-  // Planted bug for the co-simulation's mutation check: the product loses its sign.
-  assign prod = $signed({8'd0, a_in}) * $signed({8'd0, w_q});
+      // Planted bug for the co-simulation's mutation check: the products lose their sign.
+      dot = dot + 32'($signed({8'd0, a_in[l*8+:8]}) * $signed({8'd0, w_q[l*8+:8]}));
 `else
-  assign prod = a_in * w_q;
+      dot = dot + 32'($signed(a_in[l*8+:8]) * $signed(w_q[l*8+:8]));
 `endif
+    end
+  end
+
+  assign w_out = w_q;
 
   always_ff @(posedge clk) begin
     if (!rst_n) begin
@@ -33,7 +46,7 @@ module int8_mac_pe (
       if (w_load) w_q <= w_in;
       valid_out <= valid_in;
       a_out     <= a_in;
-      if (valid_in) psum_out <= psum_in + 32'(prod);
+      if (valid_in) psum_out <= dot;
     end
   end
 endmodule
