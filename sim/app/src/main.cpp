@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "mpsim/app/cosim_command.h"
 #include "mpsim/app/golden_gemm_command.h"
 #include "mpsim/app/golden_run_command.h"
 #include "mpsim/app/quantize_command.h"
@@ -42,6 +43,9 @@ int main(int argc, char** argv) {
   area->add_option("--pe", area_pe, "one PE family (default: all)");
   area->add_option("--tech", area_tech, "technology node in nm")->capture_default_str();
 
+  mpsim::app::CosimArgs cargs;
+  CLI::App* cosim = mpsim::app::add_cosim_command(app, cargs);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -57,6 +61,7 @@ int main(int argc, char** argv) {
 
   if (area->parsed()) return mpsim::app::run_area(area_pe, area_tech, std::cout, std::cerr);
   if (pe_types->parsed()) return mpsim::app::run_pe_types(std::cout);
+  if (cosim->parsed()) return mpsim::app::run_cosim(cargs, std::cout, std::cerr);
   if (sim->parsed()) return mpsim::app::run_sim(sargs, argv[0], std::cout, std::cerr);
   if (quantize->parsed()) return mpsim::app::run_quantize(qargs, std::cin, std::cout, std::cerr);
   if (workload.list->parsed()) return mpsim::app::run_workload_list(std::cout, std::cerr);
