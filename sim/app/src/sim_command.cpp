@@ -18,6 +18,9 @@
 #include "mpsim/cost/energy.h"
 #include "mpsim/workload/recipe.h"
 #include "mpsim/workload/trace_io.h"
+#ifdef MPSIM_HAVE_RTL
+#include "mpsim/rtl/bridge.h"
+#endif
 
 extern char** environ;
 
@@ -40,6 +43,10 @@ CLI::App* add_sim_command(CLI::App& app, SimArgs& a) {
               "step every PE every cycle of every fold (no memoization; slow)");
   c->add_option("--set", a.sets, "override an architecture field, e.g. arch.array.rows=64");
   c->add_flag("--timeline", a.timeline, "also write timeline.json (Chrome trace)");
+  c->add_flag("--rtl", a.rtl,
+              "run the GEMM values on the Verilated RTL array inside the SystemC model (int8_mac "
+              "4x4 WS; results must equal the C++ run)");
+  c->add_flag("--rtl-mutant", a.rtl_mutant)->group("");  // hidden: the bridge's mutation check
   c->add_option("--seed", a.seed, "seed of synthetic operands and sampled tiles");
   c->add_option("--out", a.out, "output directory")->required();
   return c;
@@ -154,6 +161,15 @@ int run_sim(const SimArgs& a, const std::string& argv0, std::ostream& out, std::
     } catch (const ConfigError& e) {
       diags.insert(diags.end(), e.diagnostics().begin(), e.diagnostics().end());
     }
+#ifdef MPSIM_HAVE_RTL
+    if ((a.rtl || a.rtl_mutant) && diags.empty()) {
+      for (const auto& w : rtl::rtl_unsupported(arch, trace)) diags.push_back({"", "--rtl", w});
+    }
+#else
+    if (a.rtl || a.rtl_mutant) {
+      diags.push_back({"", "--rtl", "this build has no Verilated RTL (Verilator was not found)"});
+    }
+#endif
     if (!diags.empty()) throw ConfigError(std::move(diags));
   } catch (const ConfigError& e) {
     for (const auto& d : e.diagnostics()) err << "error: " << d.str() << "\n";
@@ -193,6 +209,8 @@ int run_sim(const SimArgs& a, const std::string& argv0, std::ostream& out, std::
   if (a.ideal_memory) cmd.push_back("--ideal-memory");
   if (a.exhaustive) cmd.push_back("--exhaustive");
   if (a.timeline) cmd.push_back("--timeline");
+  if (a.rtl) cmd.push_back("--rtl");
+  if (a.rtl_mutant) cmd.push_back("--rtl-mutant");
   const int rc = spawn_and_wait(cmd);
   if (rc < 0 || rc > 2 || !fs::exists(dir / "stats.json")) {
     err << fmt::format("error: the SystemC worker {} failed (status {})\n", cmd[0], rc);
@@ -203,7 +221,8 @@ int run_sim(const SimArgs& a, const std::string& argv0, std::ostream& out, std::
   std::ifstream f(dir / "stats.json");
   const auto j = nlohmann::json::parse(f);
   const auto& t = j["total"];
-  out << fmt::format("{} on {} ({}): status {}\n", a.workload.source, arch.name, arch.pe_type,
+  out << fmt::format("{} on {} ({}{}): status {}\n", a.workload.source, arch.name, arch.pe_type,
+                     a.rtl || a.rtl_mutant ? ", PE values from the Verilated RTL array" : "",
                      j["status"].get<std::string>());
   if (j.contains("infeasible_reason")) {
     out << "  infeasible: " << j["infeasible_reason"].get<std::string>() << "\n";

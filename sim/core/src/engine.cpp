@@ -272,7 +272,10 @@ OpStats Engine::run_op(const workload::Op& op, std::uint64_t start_cycle, RunSta
   if (auto why = pe.unsupported(f)) return infeasible(*why);
   const PeTiming timing = pe.timing(f);
   const PeCost pcost = pe.cost(f, tech);
-  auto kernel = pe.kernel(f, arch_.rows, arch_.cols, arch_.dataflow);
+  std::unique_ptr<GemmKernel> kernel;
+  if (opts_.kernel_factory)
+    kernel = opts_.kernel_factory(pe, f, arch_.rows, arch_.cols, arch_.dataflow);
+  if (!kernel) kernel = pe.kernel(f, arch_.rows, arch_.cols, arch_.dataflow);
   const std::int64_t M = op.m, N = op.n, K = op.k;
   const double a_bits = bits_of(op.a_format), w_bits = bits_of(op.b_format);
   const double psum_bits = 32, out_bits = bits_of(op.out_format);
@@ -325,17 +328,17 @@ OpStats Engine::run_op(const workload::Op& op, std::uint64_t start_cycle, RunSta
 
   // Residency: an operand that fits its buffer tile whole is loaded once and reused by every fold.
   // Reuse: an operand that fits its buffer tile whole is loaded once. Otherwise the loop order
-  // decides: with column blocks outermost a K x nt weight panel that fits stays resident while every
-  // row block streams past it (and A is re-read per column block); with row blocks outermost an
-  // mt x K activation panel stays instead. The order with less DRAM traffic is taken.
+  // decides: with column blocks outermost a K x nt weight panel that fits stays resident while
+  // every row block streams past it (and A is re-read per column block); with row blocks outermost
+  // an mt x K activation panel stays instead. The order with less DRAM traffic is taken.
   const std::int64_t mb_count = (M + fmt_ - 1) / fmt_, nb_count = (N + fnt - 1) / fnt;
   const double a_all = M * K * a_bits / 8, w_all = K * N * w_bits / 8;
   const bool a_whole = a_all <= a_cap, w_whole = w_all <= w_cap;
   const bool a_panel = fmt_ * K * a_bits / 8 <= a_cap, w_panel = K * fnt * w_bits / 8 <= w_cap;
-  const double n_outer_bytes = (w_whole || w_panel ? w_all : w_all * mb_count) +
-                               (a_whole ? a_all : a_all * nb_count);
-  const double m_outer_bytes = (a_whole || a_panel ? a_all : a_all * nb_count) +
-                               (w_whole ? w_all : w_all * mb_count);
+  const double n_outer_bytes =
+      (w_whole || w_panel ? w_all : w_all * mb_count) + (a_whole ? a_all : a_all * nb_count);
+  const double m_outer_bytes =
+      (a_whole || a_panel ? a_all : a_all * nb_count) + (w_whole ? w_all : w_all * mb_count);
   const bool m_outer = m_outer_bytes < n_outer_bytes;
   s.tiling = fmt::format("mt={} nt={} kt={} ({}, {} blocks outer)", fmt_, fnt, fkt,
                          to_string(arch_.dataflow), m_outer ? "row" : "column");
@@ -403,7 +406,8 @@ OpStats Engine::run_op(const workload::Op& op, std::uint64_t start_cycle, RunSta
   double rd_bytes = 0, wr_bytes = 0, wbuf = 0, abuf = 0, obuf = 0;
   bool first_fold = true;
 
-  const std::int64_t outer_count = m_outer ? mb_count : nb_count, inner_count = m_outer ? nb_count : mb_count;
+  const std::int64_t outer_count = m_outer ? mb_count : nb_count,
+                     inner_count = m_outer ? nb_count : mb_count;
   for (std::int64_t oi = 0; oi < outer_count; ++oi) {
     for (std::int64_t ii = 0; ii < inner_count; ++ii) {
       const std::int64_t m0 = (m_outer ? oi : ii) * fmt_, n0 = (m_outer ? ii : oi) * fnt;

@@ -94,6 +94,7 @@ std::string stats_json(const RunStats& r, const ArchSpec& arch, const std::strin
                : o.check.kind == CheckMode::kFull ? "full"
                                                   : fmt::format("sample:{}", o.check.samples);
   j["exhaustive"] = o.exhaustive;
+  j["datapath"] = o.datapath;  // "rtl" when the Verilated array ran the GEMM values
   j["ideal_memory"] = o.ideal_memory;
   j["cost_table"] = cost::table_version();
   nlohmann::ordered_json t;

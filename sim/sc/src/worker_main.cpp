@@ -11,6 +11,9 @@
 #include "mpsim/core/report.h"
 #include "mpsim/sc/array_top.h"
 #include "mpsim/workload/trace_io.h"
+#ifdef MPSIM_HAVE_RTL
+#include "mpsim/rtl/bridge.h"
+#endif
 
 int sc_main(int argc, char** argv) {
   CLI::App app{"mpsim-sc-worker: the SystemC cycle-level model of one design on one trace"};
@@ -25,6 +28,9 @@ int sc_main(int argc, char** argv) {
   app.add_flag("--ideal-memory", o.ideal_memory, "no memory stalls");
   app.add_flag("--exhaustive", o.exhaustive, "step every PE every cycle of every fold");
   app.add_flag("--timeline", o.timeline, "write timeline.json");
+  bool rtl = false, rtl_mutant = false;
+  app.add_flag("--rtl", rtl, "GEMM values from the Verilated RTL array (small arrays only)");
+  app.add_flag("--rtl-mutant", rtl_mutant, "--rtl with the MPSIM_MUTANT build (tests)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -34,6 +40,20 @@ int sc_main(int argc, char** argv) {
     o.check = mpsim::sim::parse_check(check);
     const mpsim::sim::ArchSpec arch = mpsim::sim::load_arch(arch_path);
     const mpsim::workload::Trace trace = mpsim::workload::load_trace(trace_path);
+    if (rtl || rtl_mutant) {
+#ifdef MPSIM_HAVE_RTL
+      // Checked before elaboration: an exception inside a SystemC process loses its type.
+      if (auto why = mpsim::rtl::rtl_unsupported(arch, trace); !why.empty()) {
+        for (const auto& w : why) std::cerr << "error: --rtl: " << w << "\n";
+        return 2;
+      }
+      o.kernel_factory = mpsim::rtl::rtl_kernel_factory(rtl_mutant);
+      o.datapath = "rtl";
+#else
+      std::cerr << "error: --rtl: this build has no Verilated RTL (Verilator was not found)\n";
+      return 2;
+#endif
+    }
     mpsim::sc::ArrayTop top("top", arch, o, trace);
     sc_core::sc_start();
     if (!top.finished()) {

@@ -21,6 +21,8 @@ struct SimArgs {
   bool ideal_memory = false;
   bool exhaustive = false;
   bool timeline = false;
+  bool rtl = false;         ///< GEMM values from the Verilated RTL array
+  bool rtl_mutant = false;  ///< the same with the MPSIM_MUTANT build (hidden; tests)
   std::vector<std::string> sets;
   std::string out;
   std::uint64_t seed = 1;

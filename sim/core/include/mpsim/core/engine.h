@@ -26,12 +26,19 @@ struct CheckMode {
 /// Parses "full", "off", "sample:N" (ConfigError naming --check otherwise).
 CheckMode parse_check(std::string_view text);
 
+/// Builds the array kernel of one GEMM in place of the PE family's own (e.g. the Verilated RTL
+/// array of `mpsim sim --rtl`); returning nullptr keeps the family's kernel.
+using KernelFactory = std::function<std::unique_ptr<GemmKernel>(
+    const PeType& pe, const PeFormats& f, int rows, int cols, Dataflow d)>;
+
 struct SimOptions {
   CheckMode check;
   bool ideal_memory = false;  ///< no DRAM latency/bandwidth stalls
   bool exhaustive = false;    ///< step every PE datapath every cycle of every fold (implies values)
   bool timeline = false;      ///< record per-op activity intervals
   std::uint64_t seed = 1;     ///< synthetic operands and sampled tiles
+  KernelFactory kernel_factory;  ///< empty: every GEMM runs on the family's C++ kernel
+  std::string datapath = "cpp";  ///< what runs the PE values ("cpp" or "rtl"), for the report
 };
 
 /// Energy of one op or a run, by component (pJ).
