@@ -23,19 +23,21 @@ struct PeModel {
   Int8MacFamily fam;
   std::array<std::int8_t, kInt8MacRtlMaxLanes> w{};
   Int8MacOutputs out;
-  explicit PeModel(int lanes) { fam.lanes = lanes; }
+  Int8MacFamily::AChunk a_chunk, w_chunk;  // reused: only the live lanes are rewritten each cycle
+  explicit PeModel(int lanes) {
+    fam.lanes = lanes;
+    a_chunk.len = w_chunk.len = static_cast<std::uint8_t>(lanes);
+  }
   void step(const Int8MacInputs& in) {
     if (in.valid_in) {
       Int8MacFamily::Acc acc;
       acc.i = static_cast<std::uint32_t>(in.psum_in);
-      Int8MacFamily::AChunk a, wc;
-      a.len = wc.len = static_cast<std::uint8_t>(fam.lanes);
       for (int l = 0; l < fam.lanes; ++l) {
-        a.i[static_cast<std::size_t>(l)] = in.a_in[static_cast<std::size_t>(l)];
-        wc.i[static_cast<std::size_t>(l)] = w[static_cast<std::size_t>(l)];  // latched before
+        a_chunk.i[static_cast<std::size_t>(l)] = in.a_in[static_cast<std::size_t>(l)];
+        w_chunk.i[static_cast<std::size_t>(l)] = w[static_cast<std::size_t>(l)];  // latched before
       }
       std::uint64_t counts[sim::int8_mac::kActionCount] = {};
-      fam.issue(acc, a, wc, counts);
+      fam.issue(acc, a_chunk, w_chunk, counts);
       out.psum_out = static_cast<std::int32_t>(acc.i);
     }
     if (in.w_load) w = in.w_in;
@@ -67,15 +69,21 @@ struct Layer {
     for (float v : wf) wmax = std::max(wmax, std::fabs(v));
     for (std::size_t i = 0; i < af.size(); ++i) a[i] = to_int8(af[i], amax / 127);
     for (std::size_t i = 0; i < wf.size(); ++i) w[i] = to_int8(wf[i], wmax / 127);
+    prefix.assign(static_cast<std::size_t>(kM * kN * (kK + 1)), 0);
+    for (std::int64_t m = 0; m < kM; ++m) {
+      for (std::int64_t n = 0; n < kN; ++n) {
+        std::uint32_t* p = &prefix[static_cast<std::size_t>((m * kN + n) * (kK + 1))];
+        for (std::int64_t j = 0; j < kK; ++j) {
+          p[j + 1] = p[j] + static_cast<std::uint32_t>(a[m * kK + j] * w[j * kN + n]);
+        }
+      }
+    }
   }
   /// Exact INT32 (wrapping) partial sum of row m, column n over k in [0, k_end).
   std::int32_t psum(std::int64_t m, std::int64_t n, std::int64_t k_end) const {
-    std::uint32_t s = 0;
-    for (std::int64_t j = 0; j < k_end; ++j) {
-      s += static_cast<std::uint32_t>(a[m * kK + j] * w[j * kN + n]);
-    }
-    return static_cast<std::int32_t>(s);
+    return static_cast<std::int32_t>(prefix[(m * kN + n) * (kK + 1) + k_end]);
   }
+  std::vector<std::uint32_t> prefix;  ///< [m][n][k]: sum over j < k, summed once up front
 };
 
 Stimulus phase_of(Stimulus kind, std::uint64_t cycle) {
@@ -176,9 +184,10 @@ CosimResult cosim_pe(Int8MacRtl& rtl, const std::string& config, const CosimOpti
 /// The array as 16 model PEs wired like int8_mac_array.sv; all registers update on the same edge.
 class ArrayModel {
  public:
-  ArrayModel(int rows, int cols) : rows_(rows), cols_(cols), pes_(rows * cols, PeModel(1)) {}
+  ArrayModel(int rows, int cols)
+      : rows_(rows), cols_(cols), pes_(rows * cols, PeModel(1)), ins_(pes_.size()) {}
   void step(const Int8MacArrayInputs& in) {
-    std::vector<Int8MacInputs> ins(pes_.size());
+    std::vector<Int8MacInputs>& ins = ins_;
     for (int r = 0; r < rows_; ++r) {
       for (int c = 0; c < cols_; ++c) {
         Int8MacInputs& x = ins[idx(r, c)];
@@ -192,13 +201,13 @@ class ArrayModel {
     }
     for (std::size_t i = 0; i < pes_.size(); ++i) pes_[i].step(ins[i]);
   }
-  Int8MacArrayOutputs outputs() const {
-    Int8MacArrayOutputs o;
+  void outputs(Int8MacArrayOutputs& o) const {
+    o.valid.resize(static_cast<std::size_t>(cols_));
+    o.psum.resize(static_cast<std::size_t>(cols_));
     for (int c = 0; c < cols_; ++c) {
-      o.valid.push_back(pe(rows_ - 1, c).out.valid_out);
-      o.psum.push_back(pe(rows_ - 1, c).out.psum_out);
+      o.valid[static_cast<std::size_t>(c)] = pe(rows_ - 1, c).out.valid_out;
+      o.psum[static_cast<std::size_t>(c)] = pe(rows_ - 1, c).out.psum_out;
     }
-    return o;
   }
 
  private:
@@ -207,6 +216,7 @@ class ArrayModel {
   const PeModel& pe(int r, int c) const { return pes_[idx(r, c)]; }
   int rows_, cols_;
   std::vector<PeModel> pes_;
+  std::vector<Int8MacInputs> ins_;  // next-edge inputs of every PE, reused
 };
 
 /// Array stimulus: random and corner values on every port, or WS tiles of the layer (ROWS cycles
@@ -216,8 +226,10 @@ class ArrayStimulus {
  public:
   ArrayStimulus(Stimulus kind, std::uint64_t seed, int rows, int cols)
       : kind_(kind), g_(seed), layer_(seed), rows_(rows), cols_(cols) {}
-  Int8MacArrayInputs next(std::uint64_t cycle) {
-    Int8MacArrayInputs in;
+  /// The next cycle's inputs (a reference to a buffer reused every cycle).
+  const Int8MacArrayInputs& next(std::uint64_t cycle) {
+    Int8MacArrayInputs& in = in_;
+    in.w_load = false;
     in.w_in.assign(static_cast<std::size_t>(cols_), 0);
     in.psum_in.assign(static_cast<std::size_t>(cols_), 0);
     in.a_valid.assign(static_cast<std::size_t>(rows_), false);
@@ -276,23 +288,26 @@ class ArrayStimulus {
   Layer layer_;
   int rows_, cols_;
   std::int64_t wl_ = 0;
+  Int8MacArrayInputs in_;
 };
 
 CosimResult cosim_array(Int8MacArrayRtl& rtl, const std::string& config, const CosimOptions& opt) {
   ArrayStimulus stim(opt.stimulus, opt.seed, rtl.rows(), rtl.cols());
   ArrayModel model(rtl.rows(), rtl.cols());
+  Int8MacArrayOutputs got, want;
   LockStep ls(config, opt.seed);
   CosimResult res;
   res.config = config;
   const auto t0 = std::chrono::steady_clock::now();
   rtl.reset();
   for (std::uint64_t c = 0; c < opt.cycles; ++c) {
-    const Int8MacArrayInputs in = stim.next(c);
+    const Int8MacArrayInputs& in = stim.next(c);
     rtl.step(in);
     res.cycles = c + 1;
     if (opt.rtl_only) continue;
     model.step(in);
-    const Int8MacArrayOutputs got = rtl.outputs(), want = model.outputs();
+    rtl.outputs(got);
+    model.outputs(want);
     for (std::size_t col = 0; col < want.valid.size(); ++col) {
       ls.check(c, "out_valid", static_cast<bool>(want.valid[col]),
                static_cast<bool>(got.valid[col]));

@@ -104,7 +104,8 @@ class RtlArrayKernel final : public sim::GemmKernel {
       }
       rtl_->step(in_);
       ++edges;
-      const Int8MacArrayOutputs out = rtl_->outputs();
+      rtl_->outputs(out_);
+      const Int8MacArrayOutputs& out = out_;
       for (int c = 0; c < C_; ++c) {
         const std::int64_t m = s - (R_ - 1) - c;
         const bool expect = m >= 0 && m < t.mt;
@@ -130,6 +131,7 @@ class RtlArrayKernel final : public sim::GemmKernel {
   std::unique_ptr<Int8MacArrayRtl> rtl_;
   int R_, C_;
   Int8MacArrayInputs in_;
+  Int8MacArrayOutputs out_;
   std::span<const num::QuantizedRow> a_, w_;
   std::int64_t m_ = 0, n_ = 0, k_ = 0;
   bool values_ = false;

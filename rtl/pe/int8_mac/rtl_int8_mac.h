@@ -72,7 +72,8 @@ class Int8MacArrayRtl {
   virtual int cols() const = 0;
   virtual void reset() = 0;
   virtual void step(const Int8MacArrayInputs& in) = 0;
-  virtual Int8MacArrayOutputs outputs() const = 0;
+  /// Fills `o` (reused across cycles: no allocation per cycle once sized).
+  virtual void outputs(Int8MacArrayOutputs& o) const = 0;
   virtual std::uint64_t cycle() const = 0;
   virtual std::string trace_path() const = 0;
 };

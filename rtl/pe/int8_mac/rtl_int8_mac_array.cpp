@@ -34,9 +34,8 @@ class ArrayImpl final : public Int8MacArrayRtl {
     }
     h_.edge();
   }
-  Int8MacArrayOutputs outputs() const override {
+  void outputs(Int8MacArrayOutputs& o) const override {
     const auto& m = h_.m();
-    Int8MacArrayOutputs o;
     o.valid.resize(kCols);
     o.psum.resize(kCols);
     for (int c = 0; c < kCols; ++c) {
@@ -44,7 +43,6 @@ class ArrayImpl final : public Int8MacArrayRtl {
       o.valid[i] = get_bits(m.out_valid, c, 1) != 0;
       o.psum[i] = static_cast<std::int32_t>(get_bits(m.psum_out, 32 * c, 32));
     }
-    return o;
   }
   std::uint64_t cycle() const override { return h_.cycle(); }
   std::string trace_path() const override { return h_.trace_path(); }

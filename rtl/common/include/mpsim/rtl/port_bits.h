@@ -18,6 +18,9 @@ void set_bits(P& p, int lsb, int width, std::uint64_t v) {
   if constexpr (std::is_integral_v<P>) {
     const auto m = static_cast<P>(mask << lsb);
     p = static_cast<P>((p & ~m) | static_cast<P>(v << lsb));
+  } else if (lsb % 32 == 0 && width == 32) {
+    p[static_cast<std::size_t>(lsb / 32)] =
+        static_cast<std::uint32_t>(v);  // word-aligned fast path
   } else {
     for (int b = 0; b < width; ++b) {
       const int bit = lsb + b;
@@ -34,6 +37,8 @@ std::uint64_t get_bits(const P& p, int lsb, int width) {
   const std::uint64_t mask = width >= 64 ? ~0ull : (1ull << width) - 1;
   if constexpr (std::is_integral_v<P>) {
     return (static_cast<std::uint64_t>(p) >> lsb) & mask;
+  } else if (lsb % 32 == 0 && width == 32) {
+    return p[static_cast<std::size_t>(lsb / 32)];
   } else {
     std::uint64_t v = 0;
     for (int b = 0; b < width; ++b) {
