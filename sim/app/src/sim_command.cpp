@@ -38,6 +38,9 @@ CLI::App* add_sim_command(CLI::App& app, SimArgs& a) {
   c->add_option("--recipe", a.recipe, "quantization recipe YAML (workloads/recipes/)");
   c->add_option("--check", a.check, "values against the golden model: full | sample:N | off")
       ->capture_default_str();
+  c->add_option("--energy", a.energy,
+                "PE energy: fixed (per action) | activity (register toggles of the checked folds)")
+      ->capture_default_str();
   c->add_flag("--ideal-memory", a.ideal_memory, "remove memory stalls (compute cycles only)");
   c->add_flag("--exhaustive", a.exhaustive,
               "step every PE every cycle of every fold (no memoization; slow)");
@@ -151,6 +154,11 @@ int run_sim(const SimArgs& a, const std::string& argv0, std::ostream& out, std::
       diags.insert(diags.end(), e.diagnostics().begin(), e.diagnostics().end());
     }
     try {
+      (void)sim::parse_energy_model(a.energy);
+    } catch (const ConfigError& e) {
+      diags.insert(diags.end(), e.diagnostics().begin(), e.diagnostics().end());
+    }
+    try {
       arch = sim::load_arch(a.arch, overrides);
     } catch (const ConfigError& e) {
       diags.insert(diags.end(), e.diagnostics().begin(), e.diagnostics().end());
@@ -202,6 +210,8 @@ int run_sim(const SimArgs& a, const std::string& argv0, std::ostream& out, std::
                                dir.string(),
                                "--check",
                                a.check,
+                               "--energy",
+                               a.energy,
                                "--seed",
                                std::to_string(a.seed),
                                "--workload-name",
@@ -235,6 +245,21 @@ int run_sim(const SimArgs& a, const std::string& argv0, std::ostream& out, std::
       t["utilization"].get<double>(), t["macs"].get<std::int64_t>(),
       t["dram_bytes"].get<double>() / 1e6, t["energy_pj"]["total"].get<double>() / 1e6,
       t["area_mm2"].get<double>(), t["checked_outputs"].get<std::int64_t>());
+  if (a.energy == "activity") {
+    // Say which ops the activity model could measure (it needs folds that ran with values).
+    int activity_ops = 0, gemm_ops = 0;
+    for (const auto& op : j["ops"]) {
+      if (op["kind"] != "gemm" && op["kind"] != "batched_gemm") continue;
+      ++gemm_ops;
+      activity_ops += op["energy_model"] == "activity";
+    }
+    out << fmt::format(
+        "  PE energy: activity-based (register toggles) for {} of {} GEMM ops; the rest fixed "
+        "per action (no folds ran with values)\n",
+        activity_ops, gemm_ops);
+  } else {
+    out << "  PE energy: fixed per action (random-operand activity)\n";
+  }
   out << "  wrote " << (dir / "stats.json").string() << ", layers.csv, config.resolved.yaml"
       << (a.timeline ? ", timeline.json" : "") << "\n";
   return rc;

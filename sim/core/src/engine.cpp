@@ -21,6 +21,13 @@
 
 namespace mpsim::sim {
 
+EnergyModel parse_energy_model(std::string_view text) {
+  if (text == "fixed") return EnergyModel::kFixed;
+  if (text == "activity") return EnergyModel::kActivity;
+  throw ConfigError(
+      Diagnostic{"<cli>", "--energy", fmt::format("expected fixed or activity, got '{}'", text)});
+}
+
 CheckMode parse_check(std::string_view text) {
   CheckMode c;
   if (text == "full") {
@@ -401,6 +408,28 @@ OpStats Engine::run_op(const workload::Op& op, std::uint64_t start_cycle, RunSta
   std::unordered_map<FoldKey, TileRun, FoldKeyHash> memo;
   ActionCounts actions(kernel->action_count(), 0);
   std::uint64_t pe_issues = 0;
+  // Activity-based energy: register toggles of the folds that ran with values.
+  const bool count_activity = opts_.energy_model == EnergyModel::kActivity && any_values;
+  Activity activity;
+  std::uint64_t activity_issues = 0;
+  std::vector<std::uint32_t> wreg;
+  int a_elem_bits = 0, w_elem_bits = 0;
+  bool integer_acc = false;
+  if (count_activity) {
+    auto elem_bits = [](const num::FormatSpec& fs) {
+      const auto* info = num::builtin_formats().find(fs.name);
+      return info ? info->element_bits : 16;
+    };
+    auto scalar_int = [](const num::FormatSpec& fs) {
+      const auto* info = num::builtin_formats().find(fs.name);
+      return info && info->layout == num::Layout::kScalar &&
+             (fs.name.rfind("int", 0) == 0 || fs.name.rfind("uint", 0) == 0);
+    };
+    a_elem_bits = elem_bits(op.a_format);
+    w_elem_bits = elem_bits(op.b_format);
+    integer_acc = scalar_int(op.a_format) && scalar_int(op.b_format);
+    wreg.assign(static_cast<std::size_t>(std::max<std::int64_t>(fkt, 1) * arch_.cols), 0);
+  }
   // Pipeline state (cycles relative to the op start, for one batch item of one repeat).
   std::uint64_t dram_free = 0, compute_end = 0, prev_compute_start = 0, compute_sum = 0;
   double rd_bytes = 0, wr_bytes = 0, wbuf = 0, abuf = 0, obuf = 0;
@@ -425,6 +454,11 @@ OpStats Engine::run_op(const workload::Op& op, std::uint64_t start_cycle, RunSta
         if (values) {
           tr = kernel->run_tile(tile, opts_.exhaustive ? TileMode::kExhaustive : TileMode::kIssue);
           ++s.stepped_folds;
+          if (count_activity) {
+            activity += fold_activity(tile, arch_.dataflow, arch_.cols, a_rows, w_cols, a_elem_bits,
+                                      w_elem_bits, integer_acc, wreg);
+            activity_issues += tr.pe_issues;
+          }
           memo.try_emplace(FoldKey{mt, nt, kt, k0, k0 == 0}, tr);
         } else {
           auto [it, fresh] = memo.try_emplace(FoldKey{mt, nt, kt, k0, k0 == 0});
@@ -499,6 +533,20 @@ OpStats Engine::run_op(const workload::Op& op, std::uint64_t start_cycle, RunSta
     const double n = static_cast<double>(actions[i]) * reps;
     s.actions[pcost.actions[i].name] = static_cast<std::uint64_t>(n);
     s.energy.pe += n * pcost.actions[i].energy_pj;
+  }
+  s.energy_model = "fixed";
+  if (count_activity && activity.bits() > 0 && activity_issues > 0) {
+    // The per-action energies hold for random operands (each register bit toggling with
+    // probability 1/2 per update); one toggled bit therefore costs E_fixed / (0.5 * bits), with
+    // the bits of the whole op extrapolated from the stepped folds' bits per issue.
+    const double bits_total = static_cast<double>(activity.bits()) /
+                              static_cast<double>(activity_issues) *
+                              static_cast<double>(pe_issues) * reps;
+    s.activity_alpha = activity.alpha();
+    s.pj_per_toggle = s.energy.pe / (kReferenceActivity * bits_total);
+    s.energy.pe = s.pj_per_toggle * s.activity_alpha * bits_total;
+    s.energy_model = "activity";
+    s.activity = activity;
   }
   s.energy.buffers =
       (s.weight_buf_bytes * sram_w + s.act_buf_bytes * sram_a + s.out_buf_bytes * sram_o) * 8;

@@ -38,7 +38,9 @@ const std::vector<std::string>& layers_csv_columns() {
                                              "distinct_folds",
                                              "stepped_folds",
                                              "checked_outputs",
-                                             "tiling"};
+                                             "tiling",
+                                             "energy_model",
+                                             "activity_alpha"};
   return cols;
 }
 
@@ -58,12 +60,13 @@ std::string layers_csv(const RunStats& r) {
     // tidy (area is a property of the design point, repeated per row).
     out += fmt::format(
         "{},{},{},{},{},{:.6f},{:.0f},{:.3f},{:.6f},{},{},{:.0f},{:.0f},{:.0f},{:.0f},{:.0f},{:.3f}"
-        ",{:.3f},{:.3f},{:.3f},{:.3f},{},{},{},{},{}\n",
+        ",{:.3f},{:.3f},{:.3f},{:.3f},{},{},{},{},{},{},{:.6f}\n",
         csv_field(s.op), s.macs, s.cycles, s.compute_cycles, s.stall_cycles, s.utilization,
         s.dram_bytes(), s.energy.total(), r.area_mm2, s.kind, csv_field(s.group), s.dram_read_bytes,
         s.dram_write_bytes, s.weight_buf_bytes, s.act_buf_bytes, s.out_buf_bytes, s.energy.pe,
         s.energy.buffers, s.energy.dram, s.energy.vector, s.energy.leakage, s.folds,
-        s.distinct_folds, s.stepped_folds, s.checked_outputs, csv_field(s.tiling));
+        s.distinct_folds, s.stepped_folds, s.checked_outputs, csv_field(s.tiling),
+        s.energy_model.empty() ? "fixed" : s.energy_model, s.activity_alpha);
   }
   return out;
 }
@@ -94,6 +97,9 @@ std::string stats_json(const RunStats& r, const ArchSpec& arch, const std::strin
                : o.check.kind == CheckMode::kFull ? "full"
                                                   : fmt::format("sample:{}", o.check.samples);
   j["exhaustive"] = o.exhaustive;
+  // Which PE energy model was asked for; ops say which one each actually used (activity needs
+  // folds that ran with values).
+  j["energy_model"] = o.energy_model == EnergyModel::kActivity ? "activity" : "fixed";
   j["datapath"] = o.datapath;  // "rtl" when the Verilated array ran the GEMM values
   j["ideal_memory"] = o.ideal_memory;
   j["cost_table"] = cost::table_version();
@@ -141,6 +147,15 @@ std::string stats_json(const RunStats& r, const ArchSpec& arch, const std::strin
     x["checked_outputs"] = s.checked_outputs;
     x["reference"] = s.reference;
     x["tiling"] = s.tiling;
+    x["energy_model"] = s.energy_model.empty() ? "fixed" : s.energy_model;
+    if (s.energy_model == "activity") {
+      x["activity"] = {{"alpha", s.activity_alpha},
+                       {"pj_per_toggle", s.pj_per_toggle},
+                       {"a_toggles", s.activity.a_toggles},
+                       {"w_toggles", s.activity.w_toggles},
+                       {"acc_toggles", s.activity.acc_toggles},
+                       {"bits_observed", s.activity.bits()}};
+    }
     ops.push_back(std::move(x));
   }
   j["ops"] = ops;

@@ -23,6 +23,8 @@ int sc_main(int argc, char** argv) {
   app.add_option("--trace", trace_path, "trace YAML")->required();
   app.add_option("--out", out_dir, "output directory")->required();
   app.add_option("--check", check, "full | sample:N | off");
+  std::string energy = "fixed";
+  app.add_option("--energy", energy, "PE energy model: fixed | activity");
   app.add_option("--workload-name", workload_name, "name recorded in stats.json");
   app.add_option("--seed", o.seed, "seed of synthetic operands and sampled tiles");
   app.add_flag("--ideal-memory", o.ideal_memory, "no memory stalls");
@@ -38,6 +40,7 @@ int sc_main(int argc, char** argv) {
   }
   try {
     o.check = mpsim::sim::parse_check(check);
+    o.energy_model = mpsim::sim::parse_energy_model(energy);
     const mpsim::sim::ArchSpec arch = mpsim::sim::load_arch(arch_path);
     const mpsim::workload::Trace trace = mpsim::workload::load_trace(trace_path);
     if (rtl || rtl_mutant) {

@@ -18,6 +18,7 @@ struct SimArgs {
   WorkloadShowArgs workload;  ///< --workload NAME|FILE and --phase/--batch/--seq
   std::optional<std::string> recipe;
   std::string check = "sample:4";
+  std::string energy = "fixed";  ///< PE energy model: fixed | activity
   bool ideal_memory = false;
   bool exhaustive = false;
   bool timeline = false;

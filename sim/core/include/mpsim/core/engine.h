@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "mpsim/core/activity.h"
 #include "mpsim/core/arch_spec.h"
 #include "mpsim/core/gemm_kernel.h"
 #include "mpsim/workload/trace.h"
@@ -31,8 +32,16 @@ CheckMode parse_check(std::string_view text);
 using KernelFactory = std::function<std::unique_ptr<GemmKernel>(
     const PeType& pe, const PeFormats& f, int rows, int cols, Dataflow d)>;
 
+/// How PE energy is computed: fixed energy per action (for random operands), or scaled by the
+/// switching activity the operand and accumulator registers actually saw (measured on the folds
+/// that ran with values; ops without such folds fall back to fixed and say so).
+enum class EnergyModel : std::uint8_t { kFixed, kActivity };
+/// Parses "fixed" | "activity" (ConfigError naming --energy otherwise).
+EnergyModel parse_energy_model(std::string_view text);
+
 struct SimOptions {
   CheckMode check;
+  EnergyModel energy_model = EnergyModel::kFixed;
   bool ideal_memory = false;  ///< no DRAM latency/bandwidth stalls
   bool exhaustive = false;    ///< step every PE datapath every cycle of every fold (implies values)
   bool timeline = false;      ///< record per-op activity intervals
@@ -70,6 +79,10 @@ struct OpStats {
   std::int64_t checked_outputs = 0;
   std::string reference;          ///< golden function used for the check ("" when not checked)
   std::string tiling;             ///< e.g. "mt=512 nt=32 kt=32 (WS)"
+  std::string energy_model;       ///< "fixed" or "activity" (what energy.pe was computed with)
+  double activity_alpha = 0;      ///< toggled / observed register bits (activity model)
+  double pj_per_toggle = 0;       ///< calibrated energy of one toggled register bit
+  Activity activity;              ///< toggles counted on the stepped folds
   std::uint64_t start_cycle = 0;  ///< for the timeline
   double dram_bytes() const { return dram_read_bytes + dram_write_bytes; }
 };
