@@ -12,14 +12,14 @@ defs=""; params=""
 for a in "$@"; do
   case "$a" in
     -D*) defs="$defs $a" ;;
-    *=*) params="$params chparam -set ${a%%=*} ${a#*=} $top;" ;;
+    *=*) params="$params -chparam ${a%%=*} ${a#*=}" ;;
     *) echo "synth.sh: bad argument '$a' (expected -DNAME or PARAM=VALUE)" >&2; exit 2 ;;
   esac
 done
 lib="$here/area45.lib"
 t0=$(date +%s.%N)
-log=$(timeout "${MPSIM_SYNTH_TIMEOUT:-300}" yosys -q -p "read_verilog -sv $defs $sv; $params \
-  hierarchy -top $top; synth -flatten -top $top; \
+log=$(timeout "${MPSIM_SYNTH_TIMEOUT:-300}" yosys -q -p "read_verilog -sv -defer $defs $sv; \
+  hierarchy -top $top $params; synth -flatten -top $top; \
   dfflibmap -liberty $lib; abc -fast -liberty $lib; opt_clean; tee -o /dev/stdout stat -liberty $lib")
 t1=$(date +%s.%N)
 area=$(echo "$log" | awk '/Chip area for module/ { print $NF }')

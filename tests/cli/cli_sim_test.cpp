@@ -176,7 +176,9 @@ TEST(CliSim, AreaShowsSynthesizedAndPartsAreas) {
   Result r = run("area --pe int8_mac");
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.out.find("int8_mac   int8 x int8"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("synthesized: rtl/pe/int8_mac/int8_mac_pe.sv"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("synthesized int8_mac/lanes=1/int8xint8/acc32: rtl/pe/int8_mac/int8_mac_pe.sv"),
+            std::string::npos)
+      << r.out;
   EXPECT_NE(r.out.find("int8_mac/lanes=1/int8xint8/acc32"), std::string::npos) << r.out;
   r = run("area --pe int9_mac");
   EXPECT_EQ(r.status, 2);

@@ -67,12 +67,13 @@ class Int8Mac final : public PeType {
           cost::int_mult_pj(a.bits, w.bits, t) + cost::int_add_pj(32, t) +
               cost::register_pj_per_bit(t) * (a.bits + 32),
           fmt::format("int_mult({}x{}) + int_add(32) + reg({}+32)", a.bits, w.bits, a.bits)};
-      const double synth =
-          lanes_ == 1 ? cost::synthesized_area_um2("int8_mac/lanes=1/int8xint8/acc32", t) : -1;
+      const std::string config = fmt::format("int8_mac/lanes={}/int8xint8/acc32", lanes_);
+      const double synth = cost::synthesized_area_um2(config, t);
       if (synth > 0) {
         // The project's own RTL synthesized with Yosys (rtl/synth): replaces the parts estimate.
         c.area_um2 = synth;
-        c.area_parts = "synthesized: rtl/pe/int8_mac/int8_mac_pe.sv (Yosys, rtl/synth/area45.lib)";
+        c.area_parts = fmt::format(
+            "synthesized {}: rtl/pe/int8_mac/int8_mac_pe.sv (Yosys, rtl/synth/area45.lib)", config);
       } else {
         c.area_um2 = lanes_ * cost::int_mult_um2(8, 8, t) + lanes_ * cost::int_add_um2(32, t) +
                      cost::register_um2_per_bit(t) * (8 * lanes_ * 2 + 32);
