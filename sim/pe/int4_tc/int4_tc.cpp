@@ -433,16 +433,7 @@ TileRun MmaKernel::run_tile(const Tile& t, TileMode mode) {
               "int4_tc: fold out of range");
   MPSIM_CHECK(t.k0 % k_step() == 0, "int4_tc: fold K origin must align with k_step()");
   if (mode == TileMode::kTiming) return closed_form(t);
-  MPSIM_CHECK(values_, "int4_tc: values requested from a kernel begun without them");
-  for (std::int64_t m = t.m0; m < t.m0 + t.mt; ++m) {
-    Line& l = a_lines_[static_cast<std::size_t>(m)];
-    if (!l.ready) unpack(l, a_[static_cast<std::size_t>(m)], true, plan_.a_bits);
-  }
-  for (std::int64_t n = t.n0; n < t.n0 + t.nt; ++n) {
-    Line& l = w_lines_[static_cast<std::size_t>(n)];
-    if (!l.ready) unpack(l, w_[static_cast<std::size_t>(n)], false, plan_.w_bits);
-  }
-  build_issues(t);
+  prepare(t);
   TileRun r;
   r.actions.assign(kActionCount, 0);
   std::uint64_t* counts = r.actions.data();
@@ -519,31 +510,60 @@ TileRun MmaKernel::run_tile(const Tile& t, TileMode mode) {
     }
     r.cycles = closed_form(t).cycles;  // the issue level has no clock of its own
   } else {
-    units_.resize(static_cast<std::size_t>(fr * fc));
-    for (std::int64_t i = 0; i < fr; ++i) {
-      for (std::int64_t j = 0; j < fc; ++j) {
-        const std::int64_t m0 = t.m0 + i * frag_.m, n0 = t.n0 + j * frag_.n;
-        units_[static_cast<std::size_t>(i * fc + j)].load(
-            this, &t, &issues_, m0, n0, std::min(frag_.m * std::int64_t{1}, t.m0 + t.mt - m0),
-            std::min(frag_.n * std::int64_t{1}, t.n0 + t.nt - n0));
-      }
-    }
+    bind_units(t);
     // All units are clocked together; the fold ends when the last one has written back.
     std::uint64_t cycles = 0;
-    for (;;) {
-      bool busy = false;
-      for (MmaUnit& u : units_) {
-        if (u.done()) continue;
-        u.step(counts);
-        busy = true;
-      }
-      if (!busy) break;
-      ++cycles;
-    }
+    while (step_units(counts)) ++cycles;
     r.cycles = cycles;
   }
   r.pe_issues = static_cast<std::uint64_t>(fr * fc) * issues_.size() * (plan_.fused ? np : 1);
   return r;
+}
+
+void MmaKernel::prepare(const Tile& t) {
+  MPSIM_CHECK(values_, "int4_tc: values requested from a kernel begun without them");
+  for (std::int64_t m = t.m0; m < t.m0 + t.mt; ++m) {
+    Line& l = a_lines_[static_cast<std::size_t>(m)];
+    if (!l.ready) unpack(l, a_[static_cast<std::size_t>(m)], true, plan_.a_bits);
+  }
+  for (std::int64_t n = t.n0; n < t.n0 + t.nt; ++n) {
+    Line& l = w_lines_[static_cast<std::size_t>(n)];
+    if (!l.ready) unpack(l, w_[static_cast<std::size_t>(n)], false, plan_.w_bits);
+  }
+  build_issues(t);
+}
+
+void MmaKernel::bind_units(const Tile& t) {
+  const std::int64_t fr = (t.mt + frag_.m - 1) / frag_.m, fc = (t.nt + frag_.n - 1) / frag_.n;
+  units_.resize(static_cast<std::size_t>(fr * fc));
+  for (std::int64_t i = 0; i < fr; ++i) {
+    for (std::int64_t j = 0; j < fc; ++j) {
+      const std::int64_t m0 = t.m0 + i * frag_.m, n0 = t.n0 + j * frag_.n;
+      units_[static_cast<std::size_t>(i * fc + j)].load(
+          this, &t, &issues_, m0, n0, std::min(frag_.m * std::int64_t{1}, t.m0 + t.mt - m0),
+          std::min(frag_.n * std::int64_t{1}, t.n0 + t.nt - n0));
+    }
+  }
+}
+
+void MmaKernel::load_units(const Tile& t) {
+  MPSIM_CHECK(t.mt > 0 && t.nt > 0 && t.kt > 0, "int4_tc: empty fold");
+  MPSIM_CHECK(t.mt <= max_mt() && t.nt <= max_nt(), "int4_tc: fold larger than the MMA array");
+  MPSIM_CHECK(t.m0 + t.mt <= m_ && t.n0 + t.nt <= n_ && t.k0 + t.kt <= k_,
+              "int4_tc: fold out of range");
+  MPSIM_CHECK(t.k0 % k_step() == 0, "int4_tc: fold K origin must align with k_step()");
+  prepare(t);
+  bind_units(t);
+}
+
+bool MmaKernel::step_units(std::uint64_t* counts) {
+  bool busy = false;
+  for (MmaUnit& u : units_) {
+    if (u.done()) continue;
+    u.step(counts);
+    busy = true;
+  }
+  return busy;
 }
 
 float MmaKernel::output(std::int64_t m, std::int64_t n) const {
@@ -564,6 +584,7 @@ void MmaUnit::load(MmaKernel* k, const Tile* t, const std::vector<Issue>* issues
   phase_ = issues->empty() ? Phase::kDrain : Phase::kIssue;
   issue_ = 0;
   cycle_ = 0;
+  written_row_ = -1;
   partial_.assign(static_cast<std::size_t>(mt * nt), 0);
   for (std::int64_t m = 0; m < mt; ++m)
     for (std::int64_t n = 0; n < nt; ++n) k_->start_output(*t, m0 + m, n0 + n);
@@ -571,6 +592,7 @@ void MmaUnit::load(MmaKernel* k, const Tile* t, const std::vector<Issue>* issues
 
 void MmaUnit::step(std::uint64_t* counts) {
   const Plan& plan = k_->plan_;
+  written_row_ = -1;
   switch (phase_) {
     case Phase::kIssue: {
       const Issue& is = (*issues_)[issue_];
@@ -620,6 +642,7 @@ void MmaUnit::step(std::uint64_t* counts) {
     case Phase::kWriteback: {
       // One fragment row leaves per cycle (the QServe epilogue converts it on the way out).
       if (cycle_ < mt_) {
+        written_row_ = cycle_;
         for (std::int64_t n = 0; n < nt_; ++n) {
           k_->finish_output(*t_, m0_ + cycle_, n0_ + n);
           if (plan.mode == Mode::kQServe && t_->k0 + t_->kt == k_->k_) ++counts[kEpilogue];

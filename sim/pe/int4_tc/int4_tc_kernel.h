@@ -97,6 +97,14 @@ class MmaUnit {
             std::int64_t n0, std::int64_t mt, std::int64_t nt);
   void step(std::uint64_t* counts);
   bool done() const { return phase_ == Phase::kDone; }
+  // Observers for lock-step co-simulation against the RTL unit (rtl/pe/int4_tc): the issue the
+  // next step() works on (nullptr outside the issue phase), the cycle within it, and the fragment
+  // row the last step() wrote back (-1: none).
+  const Issue* next_issue() const {
+    return phase_ == Phase::kIssue ? &(*issues_)[issue_] : nullptr;
+  }
+  int issue_cycle() const { return cycle_; }
+  std::int64_t written_row() const { return written_row_; }
 
  private:
   enum class Phase : std::uint8_t { kIssue, kDrain, kWriteback, kDone };
@@ -107,6 +115,7 @@ class MmaUnit {
   Phase phase_ = Phase::kDone;
   std::size_t issue_ = 0;
   int cycle_ = 0;                      ///< cycle within the issue, drain or write-back
+  std::int64_t written_row_ = -1;      ///< fragment row the last step() wrote back
   std::vector<std::int64_t> partial_;  ///< per output of the fragment: the pass's wide partial
 };
 
@@ -127,6 +136,15 @@ class MmaKernel final : public GemmKernel {
   float output(std::int64_t m, std::int64_t n) const override;
   std::size_t action_count() const override { return kActionCount; }
 
+  /// The cycle-stepped fold that run_tile(kExhaustive) loops over, open for lock-step
+  /// co-simulation: load_units() binds the fold's fragments to the units, step_units() clocks
+  /// every unit that is not done once (false when none was left), acc_bits() reads an INT32
+  /// accumulator. The units keep a pointer to `t` until they are done.
+  void load_units(const Tile& t);
+  bool step_units(std::uint64_t* counts);
+  const MmaUnit& unit(std::size_t i) const { return units_[i]; }
+  std::uint32_t acc_bits(std::int64_t m, std::int64_t n) const { return acc_[at(m, n)]; }
+
  private:
   friend class MmaUnit;
 
@@ -142,6 +160,9 @@ class MmaKernel final : public GemmKernel {
 
   void unpack(Line& l, const num::QuantizedRow& row, bool is_a, int bits) const;
   void build_issues(const Tile& t);
+  /// Unpacks the fold's operand lines (values mode) and builds its issues.
+  void prepare(const Tile& t);
+  void bind_units(const Tile& t);
   std::int64_t chunks(const Tile& t) const;
   /// Runs the k-slice [lo, hi) of issue `is` for output (m, n): fused products join the INT32
   /// chain; pass slices return their partial (the caller adds it at the pass's end).
