@@ -124,7 +124,7 @@ int run_area(const std::string& pe, int tech_nm, std::ostream& out, std::ostream
     }
     out << fmt::format("synthesized rows (rtl/synth/area_table.sh, {} nm):\n", tech_nm);
     for (const auto& e : cost::synthesized_areas()) {
-      if (!pe.empty() && e.config.rfind(pe + "/", 0) != 0) continue;
+      if (!pe.empty() && !std::string_view(e.config).starts_with(pe + "/")) continue;
       out << fmt::format("  {:<40} cells {:>6}  {:>10.1f} um2  {:>8.1f} GE\n", e.config, e.cells,
                          e.area_um2 * t.area_scale, e.ge);
     }
