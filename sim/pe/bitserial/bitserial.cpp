@@ -134,6 +134,23 @@ class Bitserial final : public PeType {
                 : "",
         zero_point ? fmt::format(" + int_mult(5x{}) + int_add({})", w.s_bits, w.p_bits + 1) : "",
         reg_bits);
+    // The project's RTL synthesized with Yosys (rtl/pe/bitserial/synth.list) replaces the parts
+    // estimate where a row exists: INT8 activations, lanes 1 or 4. INT4 group formats map to the
+    // GROUP=128 build (its accumulators hold any smaller group too).
+    if (fam.act == ActKind::kInt && w.a_bits == 8) {
+      std::string wname;
+      if (fam.wk == WeightKind::kIntGroup && fam.wbits == 4) wname = "int4_g128";
+      if (fam.wk == WeightKind::kBitmod) wname = fmt::format("bitmod_fp{}", fam.wbits);
+      if (fam.wk == WeightKind::kIntScalar) wname = fmt::format("int{}", fam.wbits);
+      const std::string config =
+          fmt::format("bitserial/lanes={}/{}xint8/{}", lanes_, wname, dequant ? "fp32" : "acc32");
+      if (const double synth = cost::synthesized_area_um2(config, t); !wname.empty() && synth > 0) {
+        c.area_um2 = synth;
+        c.area_parts = fmt::format(
+            "synthesized {}: rtl/pe/bitserial/bitserial_pe.sv (Yosys, rtl/synth/area45.lib)",
+            config);
+      }
+    }
     c.leakage_mw = cost::logic_leakage_mw_per_mm2(t) * c.area_um2 * 1e-6;
     return c;
   }
