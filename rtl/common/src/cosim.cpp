@@ -94,7 +94,12 @@ const CosimTarget* find_cosim_target(std::string_view name) {
 
 std::vector<CosimResult> run_cosim(const CosimTarget& t, const CosimOptions& opt) {
   const std::vector<std::string> all = t.configs();
-  std::vector<std::string> configs = opt.configs.empty() ? all : opt.configs;
+  std::vector<std::string> configs = opt.configs;
+  if (configs.empty()) {
+    for (const auto& c : all) {
+      if (!opt.mutant || t.has_mutant(c)) configs.push_back(c);
+    }
+  }
   std::string unknown;
   for (const auto& c : configs) {
     bool found = false;
@@ -106,6 +111,15 @@ std::vector<CosimResult> run_cosim(const CosimTarget& t, const CosimOptions& opt
     for (const auto& a : all) known += (known.empty() ? "" : ", ") + a;
     throw std::invalid_argument(t.name() + ": no RTL configuration " + unknown + " (has: " + known +
                                 ")");
+  }
+  if (opt.mutant) {
+    std::string none;
+    for (const auto& c : configs) {
+      if (!t.has_mutant(c)) none += (none.empty() ? "" : ", ") + c;
+    }
+    if (!none.empty()) {
+      throw std::invalid_argument(t.name() + ": no mutant build of " + none);
+    }
   }
   std::vector<CosimResult> out;
   for (const auto& c : configs) {

@@ -64,16 +64,13 @@ class BitserialRtl {
 };
 
 // One factory per Verilated build (rtl/pe/bitserial/CMakeLists.txt); the _mutant builds walk the
-// Booth digit -2 as -1.
+// Booth digit -2 as -1 (built for the INT group and scalar int8 configurations only).
 std::unique_ptr<BitserialRtl> make_bitserial_rtl_int4_g128(const TraceOptions& trace = {});
 std::unique_ptr<BitserialRtl> make_bitserial_rtl_int4_g128_mutant(const TraceOptions& trace = {});
 std::unique_ptr<BitserialRtl> make_bitserial_rtl_bitmod_fp4(const TraceOptions& trace = {});
-std::unique_ptr<BitserialRtl> make_bitserial_rtl_bitmod_fp4_mutant(const TraceOptions& trace = {});
 std::unique_ptr<BitserialRtl> make_bitserial_rtl_bitmod_fp3(const TraceOptions& trace = {});
-std::unique_ptr<BitserialRtl> make_bitserial_rtl_bitmod_fp3_mutant(const TraceOptions& trace = {});
 std::unique_ptr<BitserialRtl> make_bitserial_rtl_int8(const TraceOptions& trace = {});
 std::unique_ptr<BitserialRtl> make_bitserial_rtl_int8_mutant(const TraceOptions& trace = {});
 std::unique_ptr<BitserialRtl> make_bitserial_rtl_int3(const TraceOptions& trace = {});
-std::unique_ptr<BitserialRtl> make_bitserial_rtl_int3_mutant(const TraceOptions& trace = {});
 
 }  // namespace mpsim::rtl

@@ -52,18 +52,14 @@ class BlockFpRtl {
 };
 
 /// The Verilated configurations, A format x W format at block 32 (lanes: see CMakeLists.txt);
-/// *_mutant: built with MPSIM_MUTANT (the FP32 accumulator adder drops its alignment sticky bit).
+/// *_mutant: built with MPSIM_MUTANT (the FP32 accumulator adder drops its alignment sticky bit;
+/// one build suffices, every pair shares that adder).
 std::unique_ptr<BlockFpRtl> make_block_fp_rtl_mxint8_mxint8(const TraceOptions& trace = {});
-std::unique_ptr<BlockFpRtl> make_block_fp_rtl_mxint8_mxint8_mutant(const TraceOptions& trace = {});
 std::unique_ptr<BlockFpRtl> make_block_fp_rtl_e4m3_e4m3(const TraceOptions& trace = {});
 std::unique_ptr<BlockFpRtl> make_block_fp_rtl_e4m3_e4m3_mutant(const TraceOptions& trace = {});
 std::unique_ptr<BlockFpRtl> make_block_fp_rtl_e4m3_fp4(const TraceOptions& trace = {});
-std::unique_ptr<BlockFpRtl> make_block_fp_rtl_e4m3_fp4_mutant(const TraceOptions& trace = {});
 std::unique_ptr<BlockFpRtl> make_block_fp_rtl_e5m2_e5m2(const TraceOptions& trace = {});
-std::unique_ptr<BlockFpRtl> make_block_fp_rtl_e5m2_e5m2_mutant(const TraceOptions& trace = {});
 std::unique_ptr<BlockFpRtl> make_block_fp_rtl_e2m3_e3m2(const TraceOptions& trace = {});
-std::unique_ptr<BlockFpRtl> make_block_fp_rtl_e2m3_e3m2_mutant(const TraceOptions& trace = {});
 std::unique_ptr<BlockFpRtl> make_block_fp_rtl_bfp16_bfp12(const TraceOptions& trace = {});
-std::unique_ptr<BlockFpRtl> make_block_fp_rtl_bfp16_bfp12_mutant(const TraceOptions& trace = {});
 
 }  // namespace mpsim::rtl

@@ -210,14 +210,22 @@ class Int4TcCosim final : public CosimTarget {
     for (const Config& c : config_table()) out.emplace_back(c.name);
     return out;
   }
+  bool has_mutant(const std::string& config) const override {
+    for (const Config& c : config_table()) {
+      if (config == c.name) return c.make_mutant != nullptr;
+    }
+    return false;
+  }
   CosimResult run(const std::string& config, const CosimOptions& opt) const override {
     const auto& all = config_table();
     const auto it =
         std::find_if(all.begin(), all.end(), [&](const Config& c) { return config == c.name; });
     if (it == all.end()) throw std::invalid_argument("int4_tc: no configuration " + config);
     const Config& cfg = *it;
-    // Configurations whose datapath does not hold the planted bug run as written.
-    auto rtl = opt.mutant && cfg.make_mutant ? cfg.make_mutant(opt.trace) : cfg.make(opt.trace);
+    if (opt.mutant && cfg.make_mutant == nullptr) {
+      throw std::invalid_argument("int4_tc: no mutant build of " + config);
+    }
+    auto rtl = opt.mutant ? cfg.make_mutant(opt.trace) : cfg.make(opt.trace);
 
     std::string why;
     const auto plan = tc::plan_for(

@@ -334,6 +334,7 @@ class Int8MacCosim final : public CosimTarget {
   std::vector<std::string> configs() const override {
     return {"int8xint8", "int8xint8/lanes4", "array4x4/int8xint8"};
   }
+  bool has_mutant(const std::string& /*config*/) const override { return true; }
   CosimResult run(const std::string& config, const CosimOptions& opt) const override {
     if (config == "int8xint8") {
       auto rtl =

@@ -90,8 +90,10 @@ class CosimTarget {
   virtual std::string description() const = 0;
   /// Format configurations the RTL implements, e.g. "int8xint8", "int4_g128xint8".
   virtual std::vector<std::string> configs() const = 0;
+  /// Whether `config` has a mutant build (MPSIM_MUTANT) whose planted bug lies on its datapath.
+  virtual bool has_mutant(const std::string& config) const = 0;
   /// Runs one configuration for opt.cycles cycles. Throws std::invalid_argument for an unknown
-  /// configuration.
+  /// configuration, or for opt.mutant on a configuration without a mutant build.
   virtual CosimResult run(const std::string& config, const CosimOptions& opt) const = 0;
 };
 
@@ -100,8 +102,9 @@ const std::vector<const CosimTarget*>& cosim_targets();
 /// nullptr when `name` has no RTL.
 const CosimTarget* find_cosim_target(std::string_view name);
 
-/// Runs every requested configuration of `t` (all when opt.configs is empty), stopping at the
-/// first mismatch. Throws std::invalid_argument naming an unknown configuration.
+/// Runs every requested configuration of `t` (all when opt.configs is empty; with opt.mutant, all
+/// that have a mutant build), stopping at the first mismatch. Throws std::invalid_argument naming
+/// an unknown configuration, or one without a mutant build when opt.mutant is set.
 std::vector<CosimResult> run_cosim(const CosimTarget& t, const CosimOptions& opt);
 
 }  // namespace mpsim::rtl
