@@ -32,7 +32,7 @@ using Factory = std::unique_ptr<BitserialRtl> (*)(const TraceOptions&);
 
 /// One co-simulated format configuration: its Verilated builds and the family it must equal.
 struct Config {
-  const char* name;  ///< weights x activations
+  const char* name;  ///< activations x weights
   const char* w_format;
   WeightKind wk;
   int wbits;
@@ -40,16 +40,16 @@ struct Config {
 };
 
 const Config kConfigs[] = {
-    {"int4_g128xint8", "int4_g128", WeightKind::kIntGroup, 4, make_bitserial_rtl_int4_g128,
+    {"int8xint4_g128", "int4_g128", WeightKind::kIntGroup, 4, make_bitserial_rtl_int4_g128,
      make_bitserial_rtl_int4_g128_mutant},
     // The planted bug is in the Booth decoder, which BitMoD terms do not use: no mutant builds.
-    {"bitmod_fp4xint8", "bitmod_fp4", WeightKind::kBitmod, 4, make_bitserial_rtl_bitmod_fp4,
+    {"int8xbitmod_fp4", "bitmod_fp4", WeightKind::kBitmod, 4, make_bitserial_rtl_bitmod_fp4,
      nullptr},
-    {"bitmod_fp3xint8", "bitmod_fp3", WeightKind::kBitmod, 3, make_bitserial_rtl_bitmod_fp3,
+    {"int8xbitmod_fp3", "bitmod_fp3", WeightKind::kBitmod, 3, make_bitserial_rtl_bitmod_fp3,
      nullptr},
     {"int8xint8", "int8", WeightKind::kIntScalar, 8, make_bitserial_rtl_int8,
      make_bitserial_rtl_int8_mutant},
-    {"int3xint8", "int3", WeightKind::kIntScalar, 3, make_bitserial_rtl_int3, nullptr},
+    {"int8xint3", "int3", WeightKind::kIntScalar, 3, make_bitserial_rtl_int3, nullptr},
 };
 
 /// The family as the PE type builds it for INT8 activations and this weight format.

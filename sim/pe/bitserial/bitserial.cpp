@@ -143,7 +143,7 @@ class Bitserial final : public PeType {
       if (fam.wk == WeightKind::kBitmod) wname = fmt::format("bitmod_fp{}", fam.wbits);
       if (fam.wk == WeightKind::kIntScalar) wname = fmt::format("int{}", fam.wbits);
       const std::string config =
-          fmt::format("bitserial/lanes={}/{}xint8/{}", lanes_, wname, dequant ? "fp32" : "acc32");
+          fmt::format("bitserial/lanes={}/int8x{}/{}", lanes_, wname, dequant ? "fp32" : "acc32");
       if (const double synth = cost::synthesized_area_um2(config, t); !wname.empty() && synth > 0) {
         c.area_um2 = synth;
         c.area_parts = fmt::format(

@@ -104,6 +104,15 @@ class BlockFp final : public PeType {
         "e8) + reg({} = W block {}x{} + 8, A lanes {}x{} + 8, block sum {}, acc 32)",
         lanes_, ma, mw, align_part, sum_bits, sum_bits, sum_bits, reg_bits, block, ew.code_bits,
         lanes_, ea.code_bits, sum_bits);
+    // The project's RTL synthesized with Yosys (rtl/pe/block_fp/synth.list) replaces the parts
+    // estimate where a row exists.
+    const std::string config =
+        fmt::format("block_fp/lanes={}/{}x{}/b{}", lanes_, f.a.name, f.w.name, block);
+    if (const double synth = cost::synthesized_area_um2(config, t); synth > 0) {
+      c.area_um2 = synth;
+      c.area_parts = fmt::format(
+          "synthesized {}: rtl/pe/block_fp/block_fp_pe.sv (Yosys, rtl/synth/area45.lib)", config);
+    }
     c.leakage_mw = cost::logic_leakage_mw_per_mm2(t) * c.area_um2 * 1e-6;
     return c;
   }

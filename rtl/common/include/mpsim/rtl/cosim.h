@@ -88,7 +88,8 @@ class CosimTarget {
   virtual ~CosimTarget() = default;
   virtual std::string name() const = 0;  ///< the PE family id (e.g. "int8_mac")
   virtual std::string description() const = 0;
-  /// Format configurations the RTL implements, e.g. "int8xint8", "int4_g128xint8".
+  /// Format configurations the RTL implements, e.g. "int8xint8", "int8xint4_g128"
+  /// (activations x weights, as PeFormats; an "arrayRxC/" prefix for arrays).
   virtual std::vector<std::string> configs() const = 0;
   /// Whether `config` has a mutant build (MPSIM_MUTANT) whose planted bug lies on its datapath.
   virtual bool has_mutant(const std::string& config) const = 0;
