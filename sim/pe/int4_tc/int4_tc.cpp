@@ -744,6 +744,24 @@ class Int4Tc final : public PeType {
         "(int_mult(4x8) + int_add(8)) dequant lanes",
         macs, outs * (fk - 1), tree, outs, fk, fk, outs, (fm + fn) * fk * 4, fn, outs * 32,
         dq_lanes);
+    // A synthesized row (rtl/pe/int4_tc/synth.list) exists for a few small fragments, one mode
+    // each: where this configuration matches one exactly, the unit is that mode-specialized RTL.
+    // The default 16x8x64 fragment does not synthesize within the time budget, so it stays on
+    // parts.
+    const std::string pair = f.a.name + "x" + f.w.name;
+    const std::string config =
+        p.mode == Mode::kInt
+            ? fmt::format("int4_tc/frag={}x{}x{}/cpm={}/{}/{}", fm, fn, fk, frag_.cycles_per_mma,
+                          pair, variant_ == Variant::kQServe ? "qserve" : "hilo")
+            : fmt::format("int4_tc/frag={}x{}x{}/cpm={}/{}", fm, fn, fk, frag_.cycles_per_mma,
+                          pair);
+    if (const double synth = cost::synthesized_area_um2(config, t); synth > 0) {
+      c.area_um2 = synth;
+      c.area_parts = fmt::format(
+          "synthesized {} (this mode's datapath only): rtl/pe/int4_tc/int4_tc_mma.sv (Yosys, "
+          "rtl/synth/area45.lib)",
+          config);
+    }
     c.leakage_mw = cost::logic_leakage_mw_per_mm2(t) * c.area_um2 * 1e-6;
     return c;
   }
