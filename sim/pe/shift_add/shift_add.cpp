@@ -108,6 +108,14 @@ class ShiftAdd final : public PeType {
         "dequant(int_mult(4x{}) + int_add({}) + fp_mult(24,8) + fp_add(24,8)) + reg({})",
         lanes_, kPlanes, w.a_bits, kPlanes, w.term, w.s_bits, w.p_bits, w.s_bits, w.p_bits + 1,
         reg_bits);
+    // The project's RTL synthesized with Yosys (rtl/pe/shift_add/synth.list) replaces the parts
+    // estimate where a row exists.
+    const std::string config = fmt::format("shift_add/lanes={}/{}x{}", lanes_, f.a.name, f.w.name);
+    if (const double synth = cost::synthesized_area_um2(config, t); synth > 0) {
+      c.area_um2 = synth;
+      c.area_parts = fmt::format(
+          "synthesized {}: rtl/pe/shift_add/shift_add_pe.sv (Yosys, rtl/synth/area45.lib)", config);
+    }
     c.leakage_mw = cost::logic_leakage_mw_per_mm2(t) * c.area_um2 * 1e-6;
     return c;
   }
