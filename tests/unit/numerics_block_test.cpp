@@ -318,6 +318,20 @@ TEST(BlockDot, E5m2BlockSumsNeedMoreThan64Bits) {
   EXPECT_EQ(r.max_block_sum_bits, 70);  // numerics.md §2.5
 }
 
+TEST(BlockDot, AnInfElementCodeMakesItsBlockNaN) {
+  // The quantizer never writes E5M2's Inf codes (it marks such blocks by scale 0xFF), but a
+  // hand-built or imported row can hold one: the block is NaN (as in the block_fp PE), never an
+  // Inf cast to an integer.
+  auto q = builtin_formats().create("mxfp8_e5m2");
+  auto a = q->quantize(std::vector<float>(32, 1.0f));
+  const auto b = q->quantize(std::vector<float>(32, 1.0f));
+  EXPECT_EQ(block_dot_detailed(a, b).value, 32.0f);
+  for (std::uint32_t inf : {0x7Cu, 0xFCu}) {
+    a.codes[5] = inf;
+    EXPECT_TRUE(std::isnan(block_dot_detailed(a, b).value)) << std::hex << inf;
+  }
+}
+
 TEST(BlockDot, MatchesDoubleBlockSumsThenFp32Accumulation) {
   // For 4- to 8-bit MX elements a block's exact sum fits a double, so "exact block sum, one FP32
   // rounding, FP32 adds in order" can be recomputed independently with native arithmetic.

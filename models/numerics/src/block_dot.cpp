@@ -23,6 +23,10 @@ int signed_bits(int128_t v) {
 
 }  // namespace
 
+bool BlockElement::finite(std::uint32_t code) const {
+  return std::isfinite(format.decode(code));
+}
+
 std::int64_t BlockElement::integer(std::uint32_t code) const {
   const double v = format.decode(code);  // integers decode to k itself
   return static_cast<std::int64_t>(format.is_float() ? std::ldexp(v, -ulp_exp) : v);
@@ -64,7 +68,10 @@ BlockDotResult block_dot_detailed(const QuantizedRow& a, const QuantizedRow& b, 
     bool nan = sa == 0xFF || sb == 0xFF;
     int128_t sum = 0;  // exact: at most 70 bits for 32 E5M2 products (§2.5)
     for (std::size_t i = blk * k; i < end && !nan; ++i) {
-      if (ea->format.is_nan_code(a.codes[i]) || eb->format.is_nan_code(b.codes[i])) {
+      // A non-finite element code (NaN, or E5M2's Inf, which the quantizer never writes: it marks
+      // such blocks by scale 0xFF) makes the block NaN, as the block_fp PE does; casting the Inf
+      // to an integer would be undefined.
+      if (!ea->finite(a.codes[i]) || !eb->finite(b.codes[i])) {
         nan = true;
         break;
       }

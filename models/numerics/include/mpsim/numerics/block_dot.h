@@ -23,7 +23,9 @@ struct BlockElement {
   ScalarFormat format;  ///< float element, or two's complement integer for MXINT8/BFP
   int ulp_exp = 0;      ///< exponent of one integer step (min subnormal, or -frac_bits)
 
-  /// Returns k for `code` (NaN codes are not integers: callers check is_nan_code first).
+  /// Whether `code` decodes to a finite value (NaN and Inf codes are not integers).
+  bool finite(std::uint32_t code) const;
+  /// Returns k for `code` (non-finite codes are not integers: callers check finite() first).
   std::int64_t integer(std::uint32_t code) const;
 };
 
