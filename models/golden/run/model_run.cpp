@@ -271,7 +271,9 @@ GoldenRunReport golden_run(const workload::Trace& trace, const workload::Recipe*
   rep.recipe = recipe ? recipe->name : "";
   rep.kv_reorder = recipe && recipe->kv_reorder;
   std::uint64_t seed = o.seed;
-  for (const auto& op : t.ops) rep.ops.push_back(evaluate_op(op, recipe, o, seed++ * 7919));
+  if (!o.end_to_end_only) {
+    for (const auto& op : t.ops) rep.ops.push_back(evaluate_op(op, recipe, o, seed++ * 7919));
+  }
   if (model && model->family != workload::Family::kSwin) {
     rep.blocks = static_cast<int>(std::min<std::int64_t>(o.blocks, model->layers));
     rep.tokens = o.tokens;

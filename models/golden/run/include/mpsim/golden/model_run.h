@@ -26,6 +26,7 @@ struct GoldenRunOptions {
   std::uint64_t seed = 1;
   std::int64_t max_rows = 32;   ///< per-op evaluation: rows of A sampled (M is capped)
   std::int64_t max_cols = 256;  ///< per-op evaluation: columns of B sampled (N is capped)
+  bool end_to_end_only = false;  ///< skip the per-op table (the DSE's accuracy objective)
 };
 
 /// One op's quantization error on synthetic inputs of its shape, against FP64.
