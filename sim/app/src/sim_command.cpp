@@ -55,9 +55,7 @@ CLI::App* add_sim_command(CLI::App& app, SimArgs& a) {
   return c;
 }
 
-namespace {
-
-std::filesystem::path worker_path(const std::string& argv0) {
+std::filesystem::path sc_worker_path(const std::string& argv0) {
   if (const char* env = std::getenv("MPSIM_SC_WORKER"); env && *env) return env;
   std::error_code ec;
   auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
@@ -72,6 +70,8 @@ std::filesystem::path worker_path(const std::string& argv0) {
   return "mpsim-sc-worker";
 #endif
 }
+
+namespace {
 
 int spawn_and_wait(const std::vector<std::string>& args) {
   std::vector<char*> argv;
@@ -202,7 +202,7 @@ int run_sim(const SimArgs& a, const std::string& argv0, std::ostream& out, std::
   }
   workload::save_trace(trace, dir / "trace.yaml");
 
-  std::vector<std::string> cmd{worker_path(argv0).string(),
+  std::vector<std::string> cmd{sc_worker_path(argv0).string(),
                                "--arch",
                                (dir / "config.resolved.yaml").string(),
                                "--trace",

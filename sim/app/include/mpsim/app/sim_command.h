@@ -4,6 +4,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <filesystem>
 #include <iosfwd>
 #include <optional>
 #include <string>
@@ -30,6 +31,10 @@ struct SimArgs {
 };
 
 CLI::App* add_sim_command(CLI::App& app, SimArgs& args);
+
+/// The mpsim-sc-worker executable: $MPSIM_SC_WORKER, else next to `mpsim` (or ../sc in the build
+/// tree), else the path it was built at.
+std::filesystem::path sc_worker_path(const std::string& argv0);
 
 /// `mpsim pe-types`: every PE family with its description and declared parameters (type, default,
 /// range or choices). Returns 0.
