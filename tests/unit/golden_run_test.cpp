@@ -109,6 +109,24 @@ TEST(GoldenRun, VisionEndToEndAndSwinPerOpOnly) {
             workload::apply_recipe(workload::expand(swin, ExpandOptions{}), r).ops.size());
 }
 
+TEST(GoldenRun, CacheReusesWeightsAndReferenceWithoutChangingResults) {
+  const auto& mc = workload::preset("tiny-llama");
+  GoldenRunCache cache;
+  GoldenRunOptions cached;
+  cached.cache = &cache;
+  cached.end_to_end_only = true;
+  for (const auto& r : {recipe("mxint8", "mxint8", "fp16"), recipe("int4_g32", "fp16", "fp16"),
+                        recipe("mxint8", "mxint8", "fp16")}) {
+    const auto plain = golden_run(tiny_llama(), &r, &mc, {});
+    const auto fast = golden_run(tiny_llama(), &r, &mc, cached);
+    ASSERT_TRUE(plain.end_to_end && fast.end_to_end);
+    EXPECT_EQ(plain.end_to_end->sqnr_db, fast.end_to_end->sqnr_db) << r.name;
+    EXPECT_EQ(plain.end_to_end->max_abs, fast.end_to_end->max_abs) << r.name;
+    EXPECT_TRUE(fast.ops.empty());  // end_to_end_only skips the per-op table
+    EXPECT_FALSE(plain.ops.empty());
+  }
+}
+
 TEST(GoldenRun, SameSeedSameReport) {
   const auto& mc = workload::preset("tiny-llama");
   const auto r = recipe("nf4", "int8", "bfp12");

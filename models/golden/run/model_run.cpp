@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
+#include <mutex>
 
 #include "mpsim/base/error.h"
 #include "mpsim/golden/attention.h"
@@ -186,6 +188,18 @@ const Op& need(const workload::Trace& t, const std::string& base, std::int64_t l
   return *op;
 }
 
+}  // namespace
+
+struct GoldenRunCache::Impl {
+  std::mutex mu;
+  std::map<std::string, std::shared_ptr<const Matrix>> weights;  // by "k n seed"
+  std::map<std::string, std::shared_ptr<const Matrix>> refs;     // by model/blocks/tokens/seed
+};
+GoldenRunCache::GoldenRunCache() : impl_(std::make_unique<Impl>()) {}
+GoldenRunCache::~GoldenRunCache() = default;
+
+namespace {
+
 /// One forward pass of the reduced model; `quant` false gives the FP32 reference of the same model.
 Matrix forward(const workload::ModelConfig& mc, const workload::Trace& t, const workload::Recipe* r,
                const GoldenRunOptions& o, std::int64_t tokens, bool quant) {
@@ -202,9 +216,18 @@ Matrix forward(const workload::ModelConfig& mc, const workload::Trace& t, const 
   auto weight = [&](std::int64_t k, std::int64_t n, std::int64_t layer, int idx) {
     WeightDistribution d;
     d.std = 1.0 / std::sqrt(static_cast<double>(k));  // keeps activations O(1) through the blocks
-    return make(k, n,
-                synthetic_weights(
-                    k, n, d, o.seed * 1000003u + static_cast<std::uint64_t>(layer) * 64 + idx));
+    const std::uint64_t seed = o.seed * 1000003u + static_cast<std::uint64_t>(layer) * 64 + idx;
+    if (o.cache == nullptr) return make(k, n, synthetic_weights(k, n, d, seed));
+    auto& c = o.cache->impl();
+    const std::string key = fmt::format("{} {} {}", k, n, seed);
+    {
+      std::lock_guard<std::mutex> lock(c.mu);
+      if (auto it = c.weights.find(key); it != c.weights.end()) return *it->second;
+    }
+    auto m = std::make_shared<const Matrix>(make(k, n, synthetic_weights(k, n, d, seed)));
+    std::lock_guard<std::mutex> lock(c.mu);
+    c.weights.emplace(key, m);
+    return *m;
   };
   auto lin = [&](const Matrix& a, const Matrix& w, const std::string& op, std::int64_t layer) {
     return quant ? quantized_linear(a, w, need(t, op, layer), r) : fp32_linear(a, w);
@@ -277,7 +300,23 @@ GoldenRunReport golden_run(const workload::Trace& trace, const workload::Recipe*
   if (model && model->family != workload::Family::kSwin) {
     rep.blocks = static_cast<int>(std::min<std::int64_t>(o.blocks, model->layers));
     rep.tokens = o.tokens;
-    const Matrix ref = forward(*model, t, recipe, o, o.tokens, false);
+    // The FP32 reference does not depend on the recipe: computed once per model when cached.
+    std::shared_ptr<const Matrix> ref_ptr;
+    const std::string ref_key = fmt::format("{}/{}/{}/{}", model->name, o.blocks, o.tokens, o.seed);
+    if (o.cache) {
+      std::lock_guard<std::mutex> lock(o.cache->impl().mu);
+      if (auto it = o.cache->impl().refs.find(ref_key); it != o.cache->impl().refs.end()) {
+        ref_ptr = it->second;
+      }
+    }
+    if (!ref_ptr) {
+      ref_ptr = std::make_shared<const Matrix>(forward(*model, t, recipe, o, o.tokens, false));
+      if (o.cache) {
+        std::lock_guard<std::mutex> lock(o.cache->impl().mu);
+        o.cache->impl().refs.emplace(ref_key, ref_ptr);
+      }
+    }
+    const Matrix& ref = *ref_ptr;
     const Matrix got = forward(*model, t, recipe, o, o.tokens, true);
     rep.end_to_end = error_stats(to_double(ref), got.data);
   }

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -20,13 +21,30 @@
 
 namespace mpsim::golden {
 
+/// Reuse across golden runs of one model (e.g. a DSE scoring many recipes): the synthetic weights
+/// and the FP32 reference output depend only on the model, seed, blocks and tokens, and dominate
+/// the run time at real widths. Thread-safe; holds the weights of the reduced model in memory.
+class GoldenRunCache {
+ public:
+  GoldenRunCache();
+  ~GoldenRunCache();
+  GoldenRunCache(const GoldenRunCache&) = delete;
+  GoldenRunCache& operator=(const GoldenRunCache&) = delete;
+  struct Impl;
+  Impl& impl() { return *impl_; }
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
 struct GoldenRunOptions {
   int blocks = 2;            ///< real-width blocks of the reduced model (end to end)
   std::int64_t tokens = 16;  ///< tokens of the reduced model's input (ViT: capped at the model's)
   std::uint64_t seed = 1;
-  std::int64_t max_rows = 32;   ///< per-op evaluation: rows of A sampled (M is capped)
-  std::int64_t max_cols = 256;  ///< per-op evaluation: columns of B sampled (N is capped)
-  bool end_to_end_only = false;  ///< skip the per-op table (the DSE's accuracy objective)
+  std::int64_t max_rows = 32;       ///< per-op evaluation: rows of A sampled (M is capped)
+  std::int64_t max_cols = 256;      ///< per-op evaluation: columns of B sampled (N is capped)
+  bool end_to_end_only = false;     ///< skip the per-op table (the DSE's accuracy objective)
+  GoldenRunCache* cache = nullptr;  ///< optional reuse of weights and the FP32 reference
 };
 
 /// One op's quantization error on synthetic inputs of its shape, against FP64.
