@@ -140,6 +140,7 @@ double AccuracyCache::sqnr_db(const StudySpec& s, std::size_t w, const workload:
   go.tokens = s.accuracy.tokens;
   go.seed = s.seed;
   go.end_to_end_only = true;
+  go.cache = &golden_;
   const golden::GoldenRunReport r = golden::golden_run(trace, &recipe, &model, go);
   const double db = r.end_to_end ? r.end_to_end->sqnr_db : 0.0;
   std::lock_guard<std::mutex> lock(mu_);

@@ -30,7 +30,8 @@ std::string csv_field(std::string_view s) {
     if (c == '"') out += '"';
     out += c;
   }
-  return out + "\"";
+  out += '"';
+  return out;
 }
 
 /// Shortest text that reads back to the same double ("0.001", "1e-10", "2").
@@ -45,36 +46,50 @@ struct Table {
   std::vector<std::string> extra;  ///< sorted names of every extra metric of any point
 };
 
+/// Appends one cell (already CSV-escaped) to a row, comma-separated.
+void cell(std::string& line, std::string_view text) {
+  if (!line.empty()) line += ',';
+  line += text;
+}
+
 std::string header(const Table& t) {
-  std::string line = "key";
-  for (const auto& k : t.knobs) line += "," + csv_field(k);
-  for (auto c : kFixedColumns) line += "," + std::string(c);
-  for (const auto& e : t.extra) line += "," + csv_field(e);
-  return line + "\n";
+  std::string line;
+  cell(line, "key");
+  for (const auto& k : t.knobs) cell(line, csv_field(k));
+  for (auto c : kFixedColumns) cell(line, c);
+  for (const auto& e : t.extra) cell(line, csv_field(e));
+  line += '\n';
+  return line;
 }
 
 std::string row(const Table& t, const StoredPoint& p) {
-  std::string line = csv_field(p.key);
+  std::string line;
+  // The key is never empty, so the first cell() does not need to know it is first.
+  cell(line, csv_field(p.key));
   for (const auto& k : t.knobs) {
     const auto it = p.knobs.find(k);
-    line += "," + (it == p.knobs.end() ? std::string() : csv_field(it->second));
+    cell(line, it == p.knobs.end() ? std::string() : csv_field(it->second));
   }
   const bool ok = p.eval.status == Status::kOk;
   // Metrics of an infeasible or failed point are meaningless: empty cells, not zeros that a plot
   // would draw.
-  const auto metric = [&](double v) { return "," + (ok ? number(v) : std::string()); };
-  line += "," + std::string(to_string(p.eval.status)) + "," + csv_field(p.eval.reason);
-  line += metric(p.eval.metrics.latency_s) + metric(p.eval.metrics.energy_j) +
-          metric(p.eval.metrics.area_mm2) + metric(p.eval.metrics.accuracy_sqnr_db);
-  line += "," + csv_field(p.eval.fidelity);
+  const auto metric = [&](double v) { cell(line, ok ? number(v) : std::string()); };
+  cell(line, to_string(p.eval.status));
+  cell(line, csv_field(p.eval.reason));
+  metric(p.eval.metrics.latency_s);
+  metric(p.eval.metrics.energy_j);
+  metric(p.eval.metrics.area_mm2);
+  metric(p.eval.metrics.accuracy_sqnr_db);
+  cell(line, csv_field(p.eval.fidelity));
   const bool verified = p.verified && p.verified->status == Status::kOk;
-  line += "," + (verified ? number(p.verified->metrics.latency_s) : std::string());
-  line += "," + (verified ? number(p.verified->metrics.energy_j) : std::string());
+  cell(line, verified ? number(p.verified->metrics.latency_s) : std::string());
+  cell(line, verified ? number(p.verified->metrics.energy_j) : std::string());
   for (const auto& e : t.extra) {
     const auto it = p.eval.metrics.extra.find(e);
-    line += "," + (ok && it != p.eval.metrics.extra.end() ? number(it->second) : std::string());
+    cell(line, ok && it != p.eval.metrics.extra.end() ? number(it->second) : std::string());
   }
-  return line + "\n";
+  line += '\n';
+  return line;
 }
 
 void write_atomically(const fs::path& path, const std::string& text) {
@@ -168,7 +183,6 @@ std::vector<std::filesystem::path> export_csv(
     std::vector<const StoredPoint*> ok;
     std::vector<std::vector<double>> objs;
     for (const auto& p : points) {
-      if (p.eval.status != Status::kOk) continue;
       ok.push_back(&p);
       objs.push_back({objective_value(p.eval.metrics, a), objective_value(p.eval.metrics, b)});
     }

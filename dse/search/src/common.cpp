@@ -154,8 +154,7 @@ void validate_problem(const SearchProblem& p, OptionReader& r) {
   }
   for (std::size_t i = 0; i < p.cardinality.size(); ++i) {
     if (p.cardinality[i] == 0) {
-      const std::string name =
-          i < p.knob_names.size() ? p.knob_names[i] : fmt::format("#{}", i);
+      const std::string name = i < p.knob_names.size() ? p.knob_names[i] : fmt::format("#{}", i);
       r.error("knobs", fmt::format("knob '{}' has no choices", name));
     }
   }
@@ -201,9 +200,9 @@ void Outstanding::asked(const Point& p) {
 }
 
 void Outstanding::told(const Point& p, std::string_view strategy) {
-  MPSIM_CHECK(pending_.erase(p) == 1,
-              fmt::format("{}: tell() of a point that was not asked or was already told",
-                          strategy));
+  MPSIM_CHECK(
+      pending_.erase(p) == 1,
+      fmt::format("{}: tell() of a point that was not asked or was already told", strategy));
 }
 
 }  // namespace mpsim::dse::detail

@@ -90,14 +90,13 @@ class Nsga2 final : public SearchStrategy {
     while (out.size() < n) {
       if (budget_ != 0 && asked_ >= budget_) break;
       if (queue_.empty()) {
-        if (!gen_.empty() && gen_told_ == gen_.size()) select_survivors();
-        if (gen_.empty()) {
-          // A new generation (the first one is the random initial population).
-          if (prm_.generations != 0 && started_ > prm_.generations) break;
-          ++started_;
+        // Select once a population's worth of results is in (or all that is outstanding): a
+        // synchronous driver gets generational NSGA-II; a driver that keeps batches in flight
+        // gets it with overlapping generations instead of a stall (ask() cannot signal "wait").
+        if (!fresh_.empty() && (fresh_.size() >= prm_.population || pending_ == 0)) {
+          select_survivors();
         }
-        // Outstanding points of this generation: the driver pipelines, so the generation grows
-        // with children of the same parents instead of stalling (which ask() cannot signal).
+        if (prm_.generations != 0 && selections_ > prm_.generations) break;
         std::uint64_t count = prm_.population;
         if (budget_ != 0) count = std::min(count, budget_ - asked_);
         breed(count);
@@ -106,7 +105,7 @@ class Nsga2 final : public SearchStrategy {
       Point p = std::move(queue_.front());
       queue_.pop_front();
       cache_.at(p).state = State::kPending;
-      gen_.push_back(p);
+      ++pending_;
       ++asked_;
       out.push_back(std::move(p));
     }
@@ -122,8 +121,8 @@ class Nsga2 final : public SearchStrategy {
     e.feasible = o.feasible;
     if (o.feasible) {
       MPSIM_CHECK(o.objectives.size() == n_obj_,
-                  fmt::format("nsga2: outcome with {} objectives, expected {}",
-                              o.objectives.size(), n_obj_));
+                  fmt::format("nsga2: outcome with {} objectives, expected {}", o.objectives.size(),
+                              n_obj_));
       // A NaN/inf objective would make dominance meaningless; such a point cannot be ranked.
       e.feasible = std::all_of(o.objectives.begin(), o.objectives.end(),
                                [](double v) { return std::isfinite(v); });
@@ -131,7 +130,8 @@ class Nsga2 final : public SearchStrategy {
       // pagmo's sorting and crowding need two objectives; a duplicate keeps the order.
       if (n_obj_ == 1) e.objs.push_back(e.objs[0]);
     }
-    ++gen_told_;
+    --pending_;
+    fresh_.push_back(p);
   }
 
  private:
@@ -147,14 +147,14 @@ class Nsga2 final : public SearchStrategy {
     double crowding;
   };
 
-  /// Environmental selection over parents + the finished generation: feasible points first, by
+  /// Environmental selection over parents + the fresh results: feasible points first, by
   /// non-domination rank then crowding (NSGA-II); infeasible ones only fill remaining places.
   void select_survivors() {
     std::vector<Point> pool;
     for (auto& par : parents_) pool.push_back(std::move(par.point));
-    for (auto& g : gen_) pool.push_back(std::move(g));
-    gen_.clear();
-    gen_told_ = 0;
+    for (auto& g : fresh_) pool.push_back(std::move(g));
+    fresh_.clear();
+    ++selections_;
 
     std::vector<std::size_t> feas, infeas;
     for (std::size_t i = 0; i < pool.size(); ++i) {
@@ -225,6 +225,23 @@ class Nsga2 final : public SearchStrategy {
     }
   }
 
+  /// Moves one random gene to a neighbouring choice.
+  void nudge(Point& c) {
+    std::vector<std::size_t> genes;
+    for (std::size_t i = 0; i < c.size(); ++i) {
+      if (card_[i] > 1) genes.push_back(i);
+    }
+    if (genes.empty()) return;
+    const std::size_t i = genes[rng_.below(genes.size())];
+    if (c[i] == 0) {
+      c[i] = 1;
+    } else if (c[i] + 1 == card_[i] || rng_.uniform() < 0.5) {
+      c[i] -= 1;
+    } else {
+      c[i] += 1;
+    }
+  }
+
   bool unseen(const Point& p) const { return cache_.find(p) == cache_.end(); }
 
   void enqueue(Point p) {
@@ -277,6 +294,10 @@ class Nsga2 final : public SearchStrategy {
       mutate(c2);
       ++stale;
       for (Point* c : {&c1, &c2}) {
+        // A child equal to a known point moves to a neighbour instead: in a discrete space the
+        // children of a converged population are mostly repeats, and their neighbourhood is
+        // where the front continues.
+        for (int k = 0; k < 8 && !unseen(*c); ++k) nudge(*c);
         if (made < count && unseen(*c)) {
           enqueue(std::move(*c));
           ++made;
@@ -294,11 +315,11 @@ class Nsga2 final : public SearchStrategy {
   Rng rng_;
   std::unordered_map<Point, Entry, PointHash> cache_;  ///< every point ever queued, with outcome
   std::vector<Parent> parents_;
-  std::vector<Point> gen_;      ///< asked since the last selection
-  std::size_t gen_told_ = 0;    ///< of gen_
-  std::deque<Point> queue_;     ///< bred, not yet asked
+  std::vector<Point> fresh_;   ///< told since the last selection
+  std::uint64_t pending_ = 0;  ///< asked, not yet told
+  std::deque<Point> queue_;    ///< bred, not yet asked
   std::uint64_t asked_ = 0;
-  std::uint64_t started_ = 0;   ///< generations started (the initial population is the first)
+  std::uint64_t selections_ = 0;  ///< = offspring generations bred so far
 };
 
 }  // namespace
@@ -317,8 +338,8 @@ std::unique_ptr<SearchStrategy> make_nsga2(const SearchProblem& p, const Strateg
   prm.crossover = r.get_double("crossover", 0.9, 0.0, 1.0);
   std::size_t varying = 0;
   for (auto c : p.cardinality) varying += c > 1 ? 1 : 0;
-  prm.mutation = r.get_double("mutation", 1.0 / static_cast<double>(std::max<std::size_t>(varying, 1)),
-                              0.0, 1.0);
+  prm.mutation = r.get_double(
+      "mutation", 1.0 / static_cast<double>(std::max<std::size_t>(varying, 1)), 0.0, 1.0);
   r.finish();
   // Without a budget or a generation count the search would never end.
   if (p.budget == 0 && prm.generations == 0) prm.generations = 100;

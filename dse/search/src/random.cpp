@@ -41,8 +41,9 @@ std::unique_ptr<SearchStrategy> make_random(const SearchProblem& p, const Strate
   validate_problem(p, r);
   const std::uint64_t size = p.size();
   if (p.budget == 0 && size == std::numeric_limits<std::uint64_t>::max()) {
-    r.error("budget",
-            "the design space has 2^64 points or more; set a budget (max evaluations) to sample it");
+    r.error(
+        "budget",
+        "the design space has 2^64 points or more; set a budget (max evaluations) to sample it");
   }
   r.finish();
   return std::make_unique<RandomSearch>(p, p.budget == 0 ? size : p.budget);

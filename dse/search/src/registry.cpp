@@ -13,8 +13,7 @@ std::uint64_t SearchProblem::size() const { return detail::space_size(cardinalit
 
 void StrategyRegistry::add(std::string name, std::string description, StrategyFactory f) {
   MPSIM_CHECK(f != nullptr, "strategy '" + name + "' registered without a factory");
-  const bool inserted =
-      entries_.emplace(name, Entry{std::move(description), std::move(f)}).second;
+  const bool inserted = entries_.emplace(name, Entry{std::move(description), std::move(f)}).second;
   MPSIM_CHECK(inserted, "strategy '" + name + "' registered twice");
 }
 
@@ -22,11 +21,11 @@ namespace {
 
 [[noreturn]] void unknown_strategy(std::string_view name, const std::vector<std::string>& names) {
   const std::string close = closest_match(name, names);
-  throw ConfigError(Diagnostic{
-      "", "search.strategy",
-      fmt::format("unknown search strategy '{}'{} (known: {})", name,
-                  close.empty() ? "" : fmt::format(" (did you mean '{}'?)", close),
-                  fmt::join(names, ", "))});
+  throw ConfigError(
+      Diagnostic{"", "search.strategy",
+                 fmt::format("unknown search strategy '{}'{} (known: {})", name,
+                             close.empty() ? "" : fmt::format(" (did you mean '{}'?)", close),
+                             fmt::join(names, ", "))});
 }
 
 }  // namespace

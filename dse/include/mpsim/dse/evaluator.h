@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "mpsim/dse/spec.h"
+#include "mpsim/golden/model_run.h"
 #include "mpsim/dse/types.h"
 
 namespace mpsim::dse {
@@ -28,6 +29,7 @@ class AccuracyCache {
 
  private:
   std::filesystem::path file_;
+  golden::GoldenRunCache golden_;  // weights and FP32 references shared by every recipe
   mutable std::mutex mu_;
   std::map<std::string, double> values_;
   std::size_t computed_ = 0;
