@@ -163,7 +163,15 @@ std::vector<std::string> StudySpec::knob_names() const {
 
 std::vector<std::uint32_t> StudySpec::cardinality() const {
   std::vector<std::uint32_t> out{static_cast<std::uint32_t>(families.size())};
-  for (const auto& k : knobs) out.push_back(static_cast<std::uint32_t>(k.values.size()));
+  for (const auto& k : knobs) {
+    std::size_t n = k.values.size();
+    for (const auto& f : families) {
+      if (auto it = f.knob_values.find(k.path); it != f.knob_values.end()) {
+        n = std::max(n, it->second.size());
+      }
+    }
+    out.push_back(static_cast<std::uint32_t>(n));
+  }
   std::size_t most = 1;
   for (const auto& f : families) most = std::max(most, f.precisions.size());
   for (std::size_t i = 0; i < groups.size(); ++i) out.push_back(static_cast<std::uint32_t>(most));
@@ -290,6 +298,7 @@ StudySpec parse_study(std::string_view text, const std::filesystem::path& source
 
   // Families.
   const YAML::Node fm = root["families"];
+  std::vector<YAML::Node> family_nodes;
   if (!fm.IsDefined() || !fm.IsMap() || fm.size() == 0) {
     pr.add(fm.IsDefined() ? fm : root, "families",
            "expected a map of PE families, e.g. int8_mac: {arch: ..., precisions: [w8a8]}");
@@ -310,7 +319,7 @@ StudySpec parse_study(std::string_view text, const std::filesystem::path& source
         pr.add(m, path, "expected a map {arch, precisions, defaults}");
         continue;
       }
-      check_keys(pr, m, path, {"arch", "precisions", "defaults"});
+      check_keys(pr, m, path, {"arch", "precisions", "defaults", "knobs"});
       if (auto a = m["arch"]; !a.IsDefined()) {
         pr.add(m, path + ".arch", "required key is missing (the family's base architecture)");
       } else if (auto t = scalar<std::string>(pr, a, path + ".arch", "a file path")) {
@@ -345,6 +354,35 @@ StudySpec parse_study(std::string_view text, const std::filesystem::path& source
         }
       }
       if (auto d = m["defaults"]; d.IsDefined()) f.defaults = formats_of(pr, d, path + ".defaults");
+      if (auto k = m["knobs"]; k.IsDefined()) {
+        if (!k.IsMap()) {
+          pr.add(k, path + ".knobs", "expected a map of knob paths to this family's values");
+        } else {
+          for (auto kt = k.begin(); kt != k.end(); ++kt) {
+            const std::string kp = kt->first.Scalar();
+            const YAML::Node vals = kt->second;
+            if (!vals.IsSequence() || vals.size() == 0) {
+              pr.add(vals, path + ".knobs." + kp, "expected a non-empty list of values");
+              continue;
+            }
+            auto& list = f.knob_values[kp];
+            for (std::size_t i = 0; i < vals.size(); ++i) {
+              const std::string field = fmt::format("{}.knobs.{}[{}]", path, kp, i);
+              auto t = scalar<std::string>(pr, vals[i], field, "a value");
+              if (!t) continue;
+              if (!f.arch.empty()) {
+                try {
+                  (void)sim::load_arch(f.arch, {sim::Override{kp, *t}});
+                } catch (const ConfigError& e) {
+                  pr.add(vals[i], field, e.diagnostics().front().message);
+                }
+              }
+              list.push_back(*t);
+            }
+          }
+        }
+      }
+      family_nodes.push_back(m);
       s.families.push_back(std::move(f));
     }
   }
@@ -421,7 +459,7 @@ StudySpec parse_study(std::string_view text, const std::filesystem::path& source
           auto t = scalar<std::string>(pr, vals[i], fmt::format("{}[{}]", path, i), "a value");
           if (!t) continue;
           for (const auto& f : s.families) {
-            if (f.arch.empty()) continue;
+            if (f.arch.empty() || f.knob_values.count(kpath)) continue;
             try {
               (void)sim::load_arch(f.arch, {sim::Override{kpath, *t}});
             } catch (const ConfigError& e) {
@@ -433,6 +471,18 @@ StudySpec parse_study(std::string_view text, const std::filesystem::path& source
           k.values.push_back(*t);
         }
         s.knobs.push_back(std::move(k));
+      }
+    }
+  }
+
+  for (std::size_t i = 0; i < s.families.size(); ++i) {
+    for (const auto& [kp, vals] : s.families[i].knob_values) {
+      const bool known = std::any_of(s.knobs.begin(), s.knobs.end(),
+                                     [&](const ArchKnobSpec& k) { return k.path == kp; });
+      if (!known) {
+        pr.add(family_nodes[i]["knobs"],
+               fmt::format("families.{}.knobs.{}", s.families[i].pe_type, kp),
+               "not a knob of the study (list it under knobs: with the other families' values)");
       }
     }
   }
@@ -551,7 +601,10 @@ ResolvedPoint resolve(const StudySpec& s, const Point& p) {
   r.knobs["arch.pe.type"] = f.pe_type;
   std::vector<sim::Override> overrides;
   for (std::size_t i = 0; i < s.knobs.size(); ++i) {
-    const std::string& v = s.knobs[i].values.at(p[1 + i]);
+    const auto own = f.knob_values.find(s.knobs[i].path);
+    const std::vector<std::string>& vals =
+        own != f.knob_values.end() ? own->second : s.knobs[i].values;
+    const std::string& v = vals[p[1 + i] % vals.size()];
     overrides.push_back({s.knobs[i].path, v});
     r.knobs[s.knobs[i].path] = v;
   }

@@ -38,6 +38,9 @@ struct FamilySpec {
   std::filesystem::path arch;
   std::vector<std::string> precisions;  ///< names from StudySpec::precisions
   workload::RecipeFormats defaults;
+  /// Family-specific values of architecture knobs (e.g. MMA-unit counts for int4_tc instead of PE
+  /// rows); a knob index beyond the list wraps around like precisions.
+  std::map<std::string, std::vector<std::string>> knob_values;
 };
 
 /// Named formats a layer group can take (weights and activations, optionally KV/probs).
@@ -88,7 +91,7 @@ struct StudySpec {
 
   /// Knob names in Point order: "arch.pe.type", the architecture knobs, "precision.<group>"...
   std::vector<std::string> knob_names() const;
-  std::vector<std::uint32_t> cardinality() const;
+  std::vector<std::uint32_t> cardinality() const;  ///< per knob: the most values any family has
   std::uint64_t size() const;
   /// A stable hash of everything that changes results (hex).
   std::string hash() const;
