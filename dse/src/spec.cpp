@@ -327,7 +327,7 @@ StudySpec parse_study(std::string_view text, const std::filesystem::path& source
             std::filesystem::path(*t).is_absolute() ? std::filesystem::path(*t) : base_dir / *t;
         try {
           const sim::ArchSpec base = sim::load_arch(f.arch);
-          if (base.pe_type != name) {
+          if (base.pe_type != name && sim::builtin_pe_types().contains(name)) {
             pr.add(a, path + ".arch",
                    fmt::format("{} describes a {} array, not {}", f.arch.string(), base.pe_type,
                                name));

@@ -183,6 +183,7 @@ std::vector<std::filesystem::path> export_csv(
     std::vector<const StoredPoint*> ok;
     std::vector<std::vector<double>> objs;
     for (const auto& p : points) {
+      if (p.eval.status != Status::kOk) continue;
       ok.push_back(&p);
       objs.push_back({objective_value(p.eval.metrics, a), objective_value(p.eval.metrics, b)});
     }

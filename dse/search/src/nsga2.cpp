@@ -3,6 +3,29 @@
 // mutation on choice indices; infeasible points are dominated by every feasible one; never asks a
 // point twice; seeded and deterministic.
 // SPDX-License-Identifier: Apache-2.0
+//
+// Algorithm (Deb et al. 2002, adapted to a discrete box and batch evaluation):
+//  - The initial population is `population` distinct uniformly random points.
+//  - Offspring: two binary tournaments (lower non-domination rank wins, then larger crowding
+//    distance) pick parents; with probability `crossover` each gene is swapped with probability
+//    1/2 (uniform crossover of choice indices); each gene then mutates with probability
+//    `mutation` (default 1/knobs) to a neighbouring choice (half the time: knobs are mostly
+//    ordinal) or to any other choice.
+//  - A child equal to a point already asked is never asked again (its outcome is in the cache):
+//    it is nudged to a neighbour, re-bred, and after repeated failures replaced by a random unseen
+//    point, so that every evaluation is new.
+//  - Survival: parents + the new results, feasible points ranked by pagmo's
+//    fast_non_dominated_sorting and crowding_distance (NSGA-II's crowded comparison: whole fronts
+//    while they fit, then the most isolated points of the next one). Infeasible points carry no
+//    violation measure, so they are dominated by every feasible point and only fill places a
+//    feasible point cannot (a seeded random choice among them).
+//  - Selection runs when `population` results have come back since the last one (or all that
+//    was outstanding): a driver that tells a batch before asking the next gets generational
+//    NSGA-II; a driver that keeps batches in flight gets overlapping generations, not a stall.
+//  - Stops at `budget` evaluations, after `generations` offspring generations, or when the space
+//    is exhausted (budget 0 and generations 0: 100 generations).
+// pagmo's select_best_N_mo is not used: it calls crowding_distance on fronts where an objective
+// is constant, and the resulting 0/0 NaN would decide which points survive.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -260,6 +283,7 @@ class Nsga2 final : public SearchStrategy {
       if (unseen(p)) return p;
     }
     // Nearly exhausted (only reachable for spaces that were mostly visited, hence small): scan.
+    if (size_ > (std::uint64_t{1} << 32)) return std::nullopt;
     const std::uint64_t start = rng_.below(size_);
     for (std::uint64_t k = 0; k < size_; ++k) {
       Point p = point_at((start + k) % size_, card_);
