@@ -9,6 +9,7 @@
 #include "mpsim/app/golden_gemm_command.h"
 #include "mpsim/app/golden_run_command.h"
 #include "mpsim/app/quantize_command.h"
+#include "mpsim/app/report_command.h"
 #include "mpsim/app/sim_command.h"
 #include "mpsim/app/workload_command.h"
 #include "mpsim/numerics/quantizer.h"
@@ -46,6 +47,9 @@ int main(int argc, char** argv) {
   mpsim::app::CosimArgs cargs;
   CLI::App* cosim = mpsim::app::add_cosim_command(app, cargs);
 
+  mpsim::app::ReportArgs repargs;
+  CLI::App* report = mpsim::app::add_report_command(app, repargs);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -61,6 +65,7 @@ int main(int argc, char** argv) {
 
   if (area->parsed()) return mpsim::app::run_area(area_pe, area_tech, std::cout, std::cerr);
   if (pe_types->parsed()) return mpsim::app::run_pe_types(std::cout);
+  if (report->parsed()) return mpsim::app::run_report(repargs, std::cout, std::cerr);
   if (cosim->parsed()) return mpsim::app::run_cosim(cargs, std::cout, std::cerr);
   if (sim->parsed()) return mpsim::app::run_sim(sargs, argv[0], std::cout, std::cerr);
   if (quantize->parsed()) return mpsim::app::run_quantize(qargs, std::cin, std::cout, std::cerr);
