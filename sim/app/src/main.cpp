@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "mpsim/app/cosim_command.h"
+#include "mpsim/app/dse_command.h"
 #include "mpsim/app/golden_gemm_command.h"
 #include "mpsim/app/golden_run_command.h"
 #include "mpsim/app/quantize_command.h"
@@ -50,6 +51,11 @@ int main(int argc, char** argv) {
   mpsim::app::ReportArgs repargs;
   CLI::App* report = mpsim::app::add_report_command(app, repargs);
 
+  mpsim::app::DseArgs dargs;
+  CLI::App* dse = mpsim::app::add_dse_command(app, dargs);
+  mpsim::app::MergeArgs margs;
+  CLI::App* merge = mpsim::app::add_merge_command(app, margs);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -66,6 +72,8 @@ int main(int argc, char** argv) {
   if (area->parsed()) return mpsim::app::run_area(area_pe, area_tech, std::cout, std::cerr);
   if (pe_types->parsed()) return mpsim::app::run_pe_types(std::cout);
   if (report->parsed()) return mpsim::app::run_report(repargs, std::cout, std::cerr);
+  if (dse->parsed()) return mpsim::app::run_dse(dargs, argv[0], std::cout, std::cerr);
+  if (merge->parsed()) return mpsim::app::run_merge(margs, std::cout, std::cerr);
   if (cosim->parsed()) return mpsim::app::run_cosim(cargs, std::cout, std::cerr);
   if (sim->parsed()) return mpsim::app::run_sim(sargs, argv[0], std::cout, std::cerr);
   if (quantize->parsed()) return mpsim::app::run_quantize(qargs, std::cin, std::cout, std::cerr);
