@@ -48,6 +48,23 @@ std::vector<std::size_t> non_dominated(const std::vector<std::vector<double>>& p
   std::stable_sort(order.begin(), order.end(),
                    [&](std::size_t a, std::size_t b) { return points[a] < points[b]; });
   std::vector<std::size_t> front;
+  if (dim == 2) {
+    // Two objectives (the common case, and the one whose front can be as large as the input):
+    // O(n log n). A point is dominated by an earlier one with a smaller x and y <= its y, or by
+    // one with the same x and a smaller y; `best` is the least y over all smaller x.
+    double best = std::numeric_limits<double>::infinity();
+    for (std::size_t g = 0; g < order.size();) {
+      const double x = points[order[g]][0], y0 = points[order[g]][1];
+      std::size_t end = g;
+      for (; end < order.size() && points[order[end]][0] == x; ++end) {
+        if (points[order[end]][1] == y0 && y0 < best) front.push_back(order[end]);
+      }
+      best = std::min(best, y0);
+      g = end;
+    }
+    std::sort(front.begin(), front.end());
+    return front;
+  }
   for (std::size_t i : order) {
     const bool dominated = std::any_of(
         front.begin(), front.end(), [&](std::size_t f) { return dominates(points[f], points[i]); });
