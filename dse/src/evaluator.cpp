@@ -3,6 +3,7 @@
 #include "mpsim/dse/evaluator.h"
 
 #include <fmt/format.h>
+#include <fcntl.h>
 #include <spawn.h>
 #include <sys/wait.h>
 
