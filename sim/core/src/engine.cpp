@@ -136,6 +136,145 @@ std::uint64_t ceil_u(double x) {
 
 }  // namespace
 
+void run_vector_op(const ArchSpec& arch, const workload::Op& op, bool ideal_memory,
+                   std::uint64_t jitter, OpStats& s) {
+  const cost::Tech tech = cost::Tech::node(arch.tech_nm);
+  const double ns_per_cycle = 1000.0 / arch.frequency_mhz;
+  const double dram_bpc = arch.dram_bytes_per_cycle();
+  const std::uint64_t dram_lat = ideal_memory ? 0 : arch.dram_latency_cycles();
+  const double sram_a = cost::sram_pj_per_bit(arch.act_buf.kib, tech);
+  const double sram_leak_mw = cost::sram_leakage_mw(arch.weight_buf.kib, tech) +
+                              cost::sram_leakage_mw(arch.act_buf.kib, tech) +
+                              cost::sram_leakage_mw(arch.out_buf.kib, tech);
+  const double reps = static_cast<double>(op.repeat) * static_cast<double>(op.batch);
+  // Vector unit: streaming passes over an m x n tensor per batch item.
+  const double elems = static_cast<double>(op.m * op.n);
+  int passes = 1, dram_passes = 1;
+  double ops_per_elem = 1;
+  const double in_bytes = elems * bits_of(op.a_format) / 8;
+  const bool fits = in_bytes <= arch.act_buf.tile_bytes();
+  switch (op.kind) {
+    case workload::OpKind::kSoftmax:
+      // Three-pass: max, sum of exp, normalize; two-pass (online softmax): running max+sum
+      // together, then normalize. Passes that do not fit on chip re-read DRAM.
+      passes = arch.vector.softmax == SoftmaxAlgo::kThreePass ? 3 : 2;
+      ops_per_elem = 6;  // exp as a short polynomial + max/sum/scale
+      break;
+    case workload::OpKind::kLayerNorm:
+    case workload::OpKind::kRmsNorm:
+      passes = 2;
+      ops_per_elem = 3;
+      break;
+    case workload::OpKind::kGelu:
+    case workload::OpKind::kSilu:
+      ops_per_elem = 6;
+      break;
+    default:
+      ops_per_elem = 1;
+  }
+  dram_passes = fits ? 1 : passes;
+  const double b_bytes = op.b_tensor.empty() ? 0 : op.operand_bytes('b') / reps;
+  const double out_bytes = elems * bits_of(op.out_format) / 8;
+  const std::uint64_t compute = ceil_u(elems * passes / arch.vector.lanes) + 4;
+  const double dram_bytes_item = in_bytes * dram_passes + b_bytes + out_bytes;
+  const std::uint64_t mem =
+      ideal_memory ? 0 : ceil_u(dram_bytes_item / dram_bpc) + dram_lat + jitter;
+  const std::uint64_t item = std::max(compute, mem);
+  s.compute_cycles = static_cast<std::uint64_t>(compute * reps);
+  s.cycles = static_cast<std::uint64_t>(item * reps);
+  s.stall_cycles = s.cycles - s.compute_cycles;
+  s.dram_read_bytes = (in_bytes * dram_passes + b_bytes) * reps;
+  s.dram_write_bytes = out_bytes * reps;
+  s.act_buf_bytes = (in_bytes * passes + out_bytes) * reps;
+  s.energy.vector = elems * passes * reps * (ops_per_elem / 2) *
+                    (cost::fp_add_pj(24, 8, tech) + cost::fp_mult_pj(24, 8, tech));
+  s.energy.buffers = s.act_buf_bytes * 8 * sram_a;
+  s.energy.dram = s.dram_bytes() * 8 * cost::dram_pj_per_bit();
+  s.energy.leakage = sram_leak_mw * static_cast<double>(s.cycles) * ns_per_cycle;
+  s.utilization = 0;
+  s.tiling = fmt::format("vector {} passes, {} lanes{}", passes, arch.vector.lanes,
+                         fits ? "" : ", passes re-read DRAM");
+}
+
+GemmTiling plan_gemm(const ArchSpec& arch, const workload::Op& op, const GemmKernel& kernel) {
+  GemmTiling tl;
+  const std::int64_t M = op.m, N = op.n, K = op.k;
+  const double a_bits = bits_of(op.a_format), w_bits = bits_of(op.b_format);
+  const double psum_bits = 32, out_bits = bits_of(op.out_format);
+  tl.a_bits = a_bits, tl.w_bits = w_bits, tl.psum_bits = psum_bits, tl.out_bits = out_bits;
+  const std::int64_t kpi = kernel.k_step();
+  auto infeasible = [&](std::string why) {
+    tl.infeasible = std::move(why);
+    return tl;
+  };
+
+  std::int64_t fmt_ = kernel.max_mt() ? std::min(kernel.max_mt(), M) : M;
+  std::int64_t fnt = kernel.max_nt() ? std::min(kernel.max_nt(), N) : N;
+  std::int64_t fkt = kernel.max_kt() ? std::min(kernel.max_kt(), K) : K;
+  const double w_cap = arch.weight_buf.tile_bytes(), a_cap = arch.act_buf.tile_bytes(),
+               o_cap = arch.out_buf.tile_bytes();
+  if (kernel.max_kt() == 0) {
+    // K streams through the array: cut it so one fold's operands fit (multiples of k_per_issue).
+    const double per_k = std::max(fmt_ * a_bits / 8 / a_cap, fnt * w_bits / 8 / w_cap);
+    std::int64_t kt = per_k > 0 ? static_cast<std::int64_t>(1.0 / per_k) : K;
+    kt = std::min(kt, K);
+    if (kt < K) kt = kt / kpi * kpi;
+    if (kt < 1 || (kt < K && kt < kpi)) {
+      return infeasible(fmt::format(
+          "buffers too small for one fold: {} rows x {} cols need {:.0f} B of activations and "
+          "{:.0f} "
+          "B of weights per K step of {} (activation tile {:.0f} B, weight tile {:.0f} B)",
+          fmt_, fnt, fmt_ * kpi * a_bits / 8, fnt * kpi * w_bits / 8, kpi, a_cap, w_cap));
+    }
+    fkt = kt;
+  } else {
+    const double wb = fkt * fnt * w_bits / 8;
+    if (wb > w_cap) {
+      return infeasible(
+          fmt::format("weight buffer tile of {:.0f} B cannot hold one {}x{} weight fold ({:.0f} B)",
+                      w_cap, fkt, fnt, wb));
+    }
+  }
+  if (kernel.max_mt() == 0) {
+    // Rows of A stream through: as many as the activation and output buffers hold.
+    const auto by_a = static_cast<std::int64_t>(a_cap / (fkt * a_bits / 8));
+    const auto by_o = static_cast<std::int64_t>(o_cap / (fnt * psum_bits / 8));
+    fmt_ = std::min({M, by_a, by_o});
+    if (fmt_ < 1) {
+      return infeasible(fmt::format(
+          "one streamed row needs {:.0f} B of activation tile ({:.0f} B) and {:.0f} B of output "
+          "tile ({:.0f} B)",
+          fkt * a_bits / 8, a_cap, fnt * psum_bits / 8, o_cap));
+    }
+  } else if (fmt_ * fnt * psum_bits / 8 > o_cap) {
+    return infeasible(
+        fmt::format("output buffer tile of {:.0f} B cannot hold a {}x{} block of "
+                    "32-bit partial sums",
+                    o_cap, fmt_, fnt));
+  }
+
+  // Residency: an operand that fits its buffer tile whole is loaded once and reused by every fold.
+  // Otherwise the loop order decides: with column blocks outermost a K x nt weight panel that fits
+  // stays resident while every row block streams past it (and A is re-read per column block); with
+  // row blocks outermost an mt x K activation panel stays instead. The order with less DRAM
+  // traffic is taken.
+  const std::int64_t mb_count = (M + fmt_ - 1) / fmt_, nb_count = (N + fnt - 1) / fnt;
+  const double a_all = M * K * a_bits / 8, w_all = K * N * w_bits / 8;
+  const bool a_whole = a_all <= a_cap, w_whole = w_all <= w_cap;
+  const bool a_panel = fmt_ * K * a_bits / 8 <= a_cap, w_panel = K * fnt * w_bits / 8 <= w_cap;
+  const double n_outer_bytes =
+      (w_whole || w_panel ? w_all : w_all * mb_count) + (a_whole ? a_all : a_all * nb_count);
+  const double m_outer_bytes =
+      (a_whole || a_panel ? a_all : a_all * nb_count) + (w_whole ? w_all : w_all * mb_count);
+  const bool m_outer = m_outer_bytes < n_outer_bytes;
+  tl.mt = fmt_, tl.nt = fnt, tl.kt = fkt, tl.mb = mb_count, tl.nb = nb_count;
+  tl.m_outer = m_outer;
+  tl.a_whole = a_whole, tl.w_whole = w_whole, tl.a_panel = a_panel, tl.w_panel = w_panel;
+  tl.text = fmt::format("mt={} nt={} kt={} ({}, {} blocks outer)", fmt_, fnt, fkt,
+                        to_string(arch.dataflow), m_outer ? "row" : "column");
+  return tl;
+}
+
 Engine::Engine(const ArchSpec& arch, SimOptions opts) : arch_(arch), opts_(opts) {
   MPSIM_CHECK(arch_.pe != nullptr, "architecture without a PE type");
 }
@@ -223,53 +362,7 @@ OpStats Engine::run_op(const workload::Op& op, std::uint64_t start_cycle, RunSta
   };
 
   if (!workload::is_gemm_like(op.kind)) {
-    // Vector unit: streaming passes over an m x n tensor per batch item.
-    const double elems = static_cast<double>(op.m * op.n);
-    int passes = 1, dram_passes = 1;
-    double ops_per_elem = 1;
-    const double in_bytes = elems * bits_of(op.a_format) / 8;
-    const bool fits = in_bytes <= arch_.act_buf.tile_bytes();
-    switch (op.kind) {
-      case workload::OpKind::kSoftmax:
-        // Three-pass: max, sum of exp, normalize; two-pass (online softmax): running max+sum
-        // together, then normalize. Passes that do not fit on chip re-read DRAM.
-        passes = arch_.vector.softmax == SoftmaxAlgo::kThreePass ? 3 : 2;
-        ops_per_elem = 6;  // exp as a short polynomial + max/sum/scale
-        break;
-      case workload::OpKind::kLayerNorm:
-      case workload::OpKind::kRmsNorm:
-        passes = 2;
-        ops_per_elem = 3;
-        break;
-      case workload::OpKind::kGelu:
-      case workload::OpKind::kSilu:
-        ops_per_elem = 6;
-        break;
-      default:
-        ops_per_elem = 1;
-    }
-    dram_passes = fits ? 1 : passes;
-    const double b_bytes = op.b_tensor.empty() ? 0 : op.operand_bytes('b') / reps;
-    const double out_bytes = elems * bits_of(op.out_format) / 8;
-    const std::uint64_t compute = ceil_u(elems * passes / arch_.vector.lanes) + 4;
-    const double dram_bytes_item = in_bytes * dram_passes + b_bytes + out_bytes;
-    const std::uint64_t mem =
-        opts_.ideal_memory ? 0 : ceil_u(dram_bytes_item / dram_bpc) + dram_lat + dram_jitter();
-    const std::uint64_t item = std::max(compute, mem);
-    s.compute_cycles = static_cast<std::uint64_t>(compute * reps);
-    s.cycles = static_cast<std::uint64_t>(item * reps);
-    s.stall_cycles = s.cycles - s.compute_cycles;
-    s.dram_read_bytes = (in_bytes * dram_passes + b_bytes) * reps;
-    s.dram_write_bytes = out_bytes * reps;
-    s.act_buf_bytes = (in_bytes * passes + out_bytes) * reps;
-    s.energy.vector = elems * passes * reps * (ops_per_elem / 2) *
-                      (cost::fp_add_pj(24, 8, tech) + cost::fp_mult_pj(24, 8, tech));
-    s.energy.buffers = s.act_buf_bytes * 8 * sram_a;
-    s.energy.dram = s.dram_bytes() * 8 * cost::dram_pj_per_bit();
-    s.energy.leakage = sram_leak_mw * static_cast<double>(s.cycles) * ns_per_cycle;
-    s.utilization = 0;
-    s.tiling = fmt::format("vector {} passes, {} lanes{}", passes, arch_.vector.lanes,
-                           fits ? "" : ", passes re-read DRAM");
+    run_vector_op(arch_, op, opts_.ideal_memory, opts_.ideal_memory ? 0 : dram_jitter(), s);
     return s;
   }
 
@@ -283,81 +376,15 @@ OpStats Engine::run_op(const workload::Op& op, std::uint64_t start_cycle, RunSta
   if (opts_.kernel_factory)
     kernel = opts_.kernel_factory(pe, f, arch_.rows, arch_.cols, arch_.dataflow);
   if (!kernel) kernel = pe.kernel(f, arch_.rows, arch_.cols, arch_.dataflow);
+  const GemmTiling tl = plan_gemm(arch_, op, *kernel);
+  if (!tl.infeasible.empty()) return infeasible(tl.infeasible);
   const std::int64_t M = op.m, N = op.n, K = op.k;
-  const double a_bits = bits_of(op.a_format), w_bits = bits_of(op.b_format);
-  const double psum_bits = 32, out_bits = bits_of(op.out_format);
-  const std::int64_t kpi = kernel->k_step();
-
-  std::int64_t fmt_ = kernel->max_mt() ? std::min(kernel->max_mt(), M) : M;
-  std::int64_t fnt = kernel->max_nt() ? std::min(kernel->max_nt(), N) : N;
-  std::int64_t fkt = kernel->max_kt() ? std::min(kernel->max_kt(), K) : K;
-  const double w_cap = arch_.weight_buf.tile_bytes(), a_cap = arch_.act_buf.tile_bytes(),
-               o_cap = arch_.out_buf.tile_bytes();
-  if (kernel->max_kt() == 0) {
-    // K streams through the array: cut it so one fold's operands fit (multiples of k_per_issue).
-    const double per_k = std::max(fmt_ * a_bits / 8 / a_cap, fnt * w_bits / 8 / w_cap);
-    std::int64_t kt = per_k > 0 ? static_cast<std::int64_t>(1.0 / per_k) : K;
-    kt = std::min(kt, K);
-    if (kt < K) kt = kt / kpi * kpi;
-    if (kt < 1 || (kt < K && kt < kpi)) {
-      return infeasible(fmt::format(
-          "buffers too small for one fold: {} rows x {} cols need {:.0f} B of activations and "
-          "{:.0f} "
-          "B of weights per K step of {} (activation tile {:.0f} B, weight tile {:.0f} B)",
-          fmt_, fnt, fmt_ * kpi * a_bits / 8, fnt * kpi * w_bits / 8, kpi, a_cap, w_cap));
-    }
-    fkt = kt;
-  } else {
-    const double wb = fkt * fnt * w_bits / 8;
-    if (wb > w_cap) {
-      return infeasible(
-          fmt::format("weight buffer tile of {:.0f} B cannot hold one {}x{} weight fold ({:.0f} B)",
-                      w_cap, fkt, fnt, wb));
-    }
-  }
-  if (kernel->max_mt() == 0) {
-    // Rows of A stream through: as many as the activation and output buffers hold.
-    const auto by_a = static_cast<std::int64_t>(a_cap / (fkt * a_bits / 8));
-    const auto by_o = static_cast<std::int64_t>(o_cap / (fnt * psum_bits / 8));
-    fmt_ = std::min({M, by_a, by_o});
-    if (fmt_ < 1) {
-      return infeasible(fmt::format(
-          "one streamed row needs {:.0f} B of activation tile ({:.0f} B) and {:.0f} B of output "
-          "tile ({:.0f} B)",
-          fkt * a_bits / 8, a_cap, fnt * psum_bits / 8, o_cap));
-    }
-  } else if (fmt_ * fnt * psum_bits / 8 > o_cap) {
-    return infeasible(
-        fmt::format("output buffer tile of {:.0f} B cannot hold a {}x{} block of "
-                    "32-bit partial sums",
-                    o_cap, fmt_, fnt));
-  }
-
-  // Residency: an operand that fits its buffer tile whole is loaded once and reused by every fold.
-  // Reuse: an operand that fits its buffer tile whole is loaded once. Otherwise the loop order
-  // decides: with column blocks outermost a K x nt weight panel that fits stays resident while
-  // every row block streams past it (and A is re-read per column block); with row blocks outermost
-  // an mt x K activation panel stays instead. The order with less DRAM traffic is taken.
-  const std::int64_t mb_count = (M + fmt_ - 1) / fmt_, nb_count = (N + fnt - 1) / fnt;
-  const double a_all = M * K * a_bits / 8, w_all = K * N * w_bits / 8;
-  const bool a_whole = a_all <= a_cap, w_whole = w_all <= w_cap;
-  const bool a_panel = fmt_ * K * a_bits / 8 <= a_cap, w_panel = K * fnt * w_bits / 8 <= w_cap;
-  const double n_outer_bytes =
-      (w_whole || w_panel ? w_all : w_all * mb_count) + (a_whole ? a_all : a_all * nb_count);
-  const double m_outer_bytes =
-      (a_whole || a_panel ? a_all : a_all * nb_count) + (w_whole ? w_all : w_all * mb_count);
-  const bool m_outer = m_outer_bytes < n_outer_bytes;
-  s.tiling = fmt::format("mt={} nt={} kt={} ({}, {} blocks outer)", fmt_, fnt, fkt,
-                         to_string(arch_.dataflow), m_outer ? "row" : "column");
-  // Whether a fold's operand is already on chip, given the position of its block in the loop.
-  auto a_reused = [&](std::int64_t m0, std::int64_t n0) {
-    (void)m0;
-    return n0 > 0 && (a_whole || (m_outer && a_panel));
-  };
-  auto w_reused = [&](std::int64_t m0, std::int64_t n0) {
-    (void)n0;
-    return m0 > 0 && (w_whole || (!m_outer && w_panel));
-  };
+  const double a_bits = tl.a_bits, w_bits = tl.w_bits, psum_bits = tl.psum_bits,
+               out_bits = tl.out_bits;
+  const std::int64_t fmt_ = tl.mt, fnt = tl.nt, fkt = tl.kt;
+  const std::int64_t mb_count = tl.mb, nb_count = tl.nb;
+  const bool m_outer = tl.m_outer;
+  s.tiling = tl.text;
 
   // Which output blocks get values.
   const std::int64_t mb = (M + fmt_ - 1) / fmt_, nb = (N + fnt - 1) / fnt;
@@ -471,8 +498,8 @@ OpStats Engine::run_op(const workload::Op& op, std::uint64_t start_cycle, RunSta
 
         // Bytes this fold moves.
         const double a_fold = mt * kt * a_bits / 8, w_fold = kt * nt * w_bits / 8;
-        const double a_load = a_reused(m0, n0) ? 0 : a_fold;
-        const double w_load = w_reused(m0, n0) ? 0 : w_fold;
+        const double a_load = tl.a_reused(n0) ? 0 : a_fold;
+        const double w_load = tl.w_reused(m0) ? 0 : w_fold;
         const double psum_io = mt * nt * psum_bits / 8 * (k0 == 0 ? 1 : 2);
         rd_bytes += a_load + w_load;
         abuf += a_fold + a_load;

@@ -103,6 +103,32 @@ struct RunStats {
   double frequency_mhz = 1000;
 };
 
+/// How one GEMM is cut into folds and in which order they run: what the engine simulates and the
+/// analytical model (sim/analytical) counts, shared so that both cut every GEMM alike.
+struct GemmTiling {
+  std::int64_t mt = 0, nt = 0, kt = 0;    ///< full fold sizes (a dimension's last fold may be less)
+  std::int64_t mb = 0, nb = 0;            ///< row blocks ceil(M/mt) and column blocks ceil(N/nt)
+  bool m_outer = false;                   ///< row blocks outermost (else column blocks)
+  bool a_whole = false, w_whole = false;  ///< the operand fits its buffer tile whole
+  bool a_panel = false, w_panel = false;  ///< an mt x K (K x nt) panel fits its buffer tile
+  double a_bits = 0, w_bits = 0, psum_bits = 32, out_bits = 0;  ///< stored bits per element
+  std::string infeasible;  ///< why no fold fits the buffers ("" when one does)
+  std::string text;        ///< OpStats::tiling
+  /// Whether a fold of the block starting at column n0 finds its A rows already on chip.
+  bool a_reused(std::int64_t n0) const { return n0 > 0 && (a_whole || (m_outer && a_panel)); }
+  /// Whether a fold of the block starting at row m0 finds its W columns already on chip.
+  bool w_reused(std::int64_t m0) const { return m0 > 0 && (w_whole || (!m_outer && w_panel)); }
+};
+
+/// Cuts a GEMM-like `op` (whose formats the PE supports) into folds of `kernel` that fit `arch`'s
+/// buffers, and picks the loop order with less DRAM traffic.
+GemmTiling plan_gemm(const ArchSpec& arch, const workload::Op& op, const GemmKernel& kernel);
+
+/// Times and costs a non-GEMM `op` on the vector unit into `s` (cycles, traffic, energy,
+/// tiling). `jitter` is the extra DRAM latency drawn for it (0 with ideal memory).
+void run_vector_op(const ArchSpec& arch, const workload::Op& op, bool ideal_memory,
+                   std::uint64_t jitter, OpStats& s);
+
 /// Runs traces on one architecture. Not thread-safe; one per thread.
 class Engine {
  public:
