@@ -25,6 +25,9 @@
 #include "mpsim/dse/search.h"
 #include "mpsim/dse/spec.h"
 #include "mpsim/dse/store.h"
+#ifdef MPSIM_HAVE_MPI
+#include "mpi_pool.h"
+#endif
 
 namespace mpsim::dse {
 namespace {
@@ -178,8 +181,25 @@ void parse_shard(const std::string& text, int& index, int& count) {
   }
 }
 
+bool have_mpi() {
+#ifdef MPSIM_HAVE_MPI
+  return true;
+#else
+  return false;
+#endif
+}
+
 DseSummary run_dse(const DseOptions& o, std::ostream& log) {
   namespace fs = std::filesystem;
+#ifdef MPSIM_HAVE_MPI
+  std::unique_ptr<mpi::Session> session;
+  if (o.mpi) session = std::make_unique<mpi::Session>();
+#else
+  if (o.mpi) {
+    throw ConfigError(
+        Diagnostic{"", "--mpi", "this mpsim was built without MPI (OpenMPI not found)"});
+  }
+#endif
   StudySpec spec = load_study(o.spec);
   if (o.strategy) spec.strategy = *o.strategy;
   if (o.budget) spec.budget = *o.budget;
@@ -197,6 +217,30 @@ DseSummary run_dse(const DseOptions& o, std::ostream& log) {
   }
   if (!diags.empty()) throw ConfigError(std::move(diags));
 
+#ifdef MPSIM_HAVE_MPI
+  if (session && session->rank() != 0) {
+    // A worker rank: evaluate what rank 0 sends (accuracy cached in memory: the file is rank 0's).
+    AccuracyCache acc;
+    StudyContext wctx;
+    wctx.spec = &spec;
+    wctx.traces = study_traces(spec);
+    wctx.accuracy = &acc;
+    mpi::serve([&](const Point& p) {
+      mpi::Result r;
+      try {
+        r.eval = evaluate_analytical(wctx, resolve(spec, p), &r.layers_csv);
+      } catch (const std::exception& e) {
+        r.eval.status = Status::kFailed;
+        r.eval.reason = e.what();
+        r.eval.fidelity = "analytical";
+      }
+      return r;
+    });
+    DseSummary w;
+    w.mpi_worker = true;
+    return w;
+  }
+#endif
   fs::create_directories(o.out);
   DseSummary sum;
   sum.store = o.out / (o.shard_count > 1
@@ -279,6 +323,50 @@ DseSummary run_dse(const DseOptions& o, std::ostream& log) {
       todo.push_back(i);
     }
 
+    auto commit = [&](Job& j) {
+      StoredPoint sp;
+      sp.key = j.resolved ? j.rp.key : fmt::format("unresolved-{}", fmt::join(j.point, "-"));
+      sp.point = j.point;
+      sp.knobs = j.resolved ? j.rp.knobs : std::map<std::string, std::string>{};
+      sp.eval = j.eval;
+      sp.layers_csv = j.layers;
+      store->put(sp);  // committed before anything else happens to it
+      ++sum.evaluated;
+      ++new_evals;
+      if (o.stop_after && new_evals >= o.stop_after) {
+        log << "stopping early (test hook) after " << new_evals << " evaluations\n";
+        std::_Exit(3);  // as a killed process: no clean-up, no export
+      }
+    };
+#ifdef MPSIM_HAVE_MPI
+    if (session && session->size() > 1) {
+      // Unresolvable points are recorded here; the rest go to the worker ranks.
+      std::vector<Point> remote;
+      std::vector<std::size_t> remote_job;
+      for (std::size_t i : todo) {
+        Job& j = jobs[i];
+        if (!j.resolved) {
+          j.eval.status = Status::kInfeasible;
+          j.eval.reason = "architecture: " + j.resolve_error;
+          j.eval.fidelity = "analytical";
+          commit(j);
+          continue;
+        }
+        remote.push_back(j.point);
+        remote_job.push_back(i);
+      }
+      mpi::evaluate_on_workers(*session, remote, [&](std::size_t r, const mpi::Result& res) {
+        Job& j = jobs[remote_job[r]];
+        j.eval = res.eval;
+        j.layers = res.layers_csv;
+        commit(j);
+        bar.update(sum.asked, sum.evaluated);
+      });
+      for (auto& j : jobs) strategy->tell(j.point, outcome_of(j.eval, spec.objectives));
+      bar.update(sum.asked, sum.evaluated);
+      continue;
+    }
+#endif
     std::mutex mu;
     std::condition_variable cv;
     std::vector<std::size_t> finished;
@@ -317,21 +405,8 @@ DseSummary run_dse(const DseOptions& o, std::ostream& log) {
         ready.swap(finished);
       }
       for (std::size_t i : ready) {
-        Job& j = jobs[i];
-        StoredPoint sp;
-        sp.key = j.resolved ? j.rp.key : fmt::format("unresolved-{}", fmt::join(j.point, "-"));
-        sp.point = j.point;
-        sp.knobs = j.resolved ? j.rp.knobs : std::map<std::string, std::string>{};
-        sp.eval = j.eval;
-        sp.layers_csv = j.layers;
-        store->put(sp);  // committed before anything else happens to it
-        ++sum.evaluated;
-        ++new_evals;
+        commit(jobs[i]);
         ++got;
-        if (o.stop_after && new_evals >= o.stop_after) {
-          log << "stopping early (test hook) after " << new_evals << " evaluations\n";
-          std::_Exit(3);  // as a killed process: no clean-up, no export
-        }
       }
       bar.update(sum.asked, sum.evaluated);
     }
@@ -341,6 +416,9 @@ DseSummary run_dse(const DseOptions& o, std::ostream& log) {
   }
   bar.update(sum.asked, sum.evaluated, true);
   bar.done();
+#ifdef MPSIM_HAVE_MPI
+  if (session) mpi::stop_workers(*session);
+#endif
 
   // The study's results (all points in the store, also those of earlier runs).
   std::vector<StoredPoint> all = store->all();

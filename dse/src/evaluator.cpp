@@ -2,8 +2,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "mpsim/dse/evaluator.h"
 
-#include <fmt/format.h>
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <spawn.h>
 #include <sys/wait.h>
 

@@ -84,12 +84,9 @@ int run_dse(const DseArgs& a, const std::string& argv0, std::ostream& out, std::
 #endif
   try {
     if (!a.shard.empty()) dse::parse_shard(a.shard, o.shard_index, o.shard_count);
-    if (a.mpi) {
-      throw ConfigError(Diagnostic{"", "--mpi",
-                                   "this build has no MPI evaluator yet (use --shard i/N and "
-                                   "`mpsim merge`)"});
-    }
+    o.mpi = a.mpi;
     const dse::DseSummary s = dse::run_dse(o, std::cerr);
+    if (s.mpi_worker) return 0;
     out << fmt::format("wrote {}\n", s.store.string());
     for (const auto& f : s.files) out << fmt::format("wrote {}\n", f.string());
     if (a.report) {

@@ -23,6 +23,7 @@ struct DseOptions {
   int jobs = 1;                          ///< parallel evaluations
   int verify_front = 0;                  ///< front points re-evaluated cycle-level
   int shard_index = 0, shard_count = 1;  ///< --shard i/N (exhaustive and random only)
+  bool mpi = false;  ///< under mpirun: rank 0 searches and stores, ranks 1..N-1 evaluate
   std::filesystem::path worker;          ///< mpsim-sc-worker (for verify_front)
   int progress = -1;                     ///< -1: a bar on a terminal, log lines otherwise
   std::string tool_version, git_hash;
@@ -36,7 +37,11 @@ struct DseSummary {
   double hypervolume = 0;  ///< of the front in the study's objectives (normalized to [0,1]^d)
   std::vector<std::filesystem::path> files;
   std::filesystem::path store;
+  bool mpi_worker = false;  ///< this process was an MPI worker rank (nothing to report)
 };
+
+/// Whether this build has the MPI evaluator (OpenMPI found at configure time).
+bool have_mpi();
 
 /// Runs (or resumes) the study. Throws ConfigError for a bad spec or options.
 DseSummary run_dse(const DseOptions& o, std::ostream& log);
