@@ -149,6 +149,29 @@ TEST(DseDriver, EveryStrategyRunsThroughTheDriver) {
   }
 }
 
+TEST(DseDriver, FrontVerifiedByTheSystemCModelAgreesWithTheAnalyticalModel) {
+  const auto dir = fresh_dir("verify");
+  DseOptions o = options(dir);
+  o.verify_front = 3;
+  o.worker = MPSIM_SC_WORKER;
+  std::ostringstream log;
+  const DseSummary s = run_dse(o, log);
+  ASSERT_TRUE(fs::exists(dir / "verify.csv")) << log.str();
+  int verified = 0;
+  for (const auto& p : ResultStore::open_existing(s.store)->all()) {
+    if (!p.verified) continue;
+    ++verified;
+    ASSERT_EQ(p.verified->status, Status::kOk) << p.verified->reason;
+    EXPECT_EQ(p.verified->fidelity, "systemc");
+    // The analytical model reproduces the cycle-level model's schedule: equal to rounding.
+    EXPECT_NEAR(p.eval.metrics.latency_s, p.verified->metrics.latency_s,
+                1e-9 * p.verified->metrics.latency_s);
+    EXPECT_NEAR(p.eval.metrics.energy_j, p.verified->metrics.energy_j,
+                1e-6 * p.verified->metrics.energy_j);
+  }
+  EXPECT_EQ(verified, 3);
+}
+
 TEST(DseDriver, ShardingAnAdaptiveSearchIsRefused) {
   DseOptions o = options(fresh_dir("refused"));
   o.strategy = "nsga2";
