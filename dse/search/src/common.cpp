@@ -12,15 +12,6 @@
 namespace mpsim::dse::detail {
 namespace {
 
-std::uint64_t splitmix64(std::uint64_t& x) {
-  std::uint64_t z = (x += 0x9e3779b97f4a7c15ULL);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
-
-std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-
 std::string join(const std::set<std::string>& names) {
   std::string out;
   for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
@@ -28,23 +19,6 @@ std::string join(const std::set<std::string>& names) {
 }
 
 }  // namespace
-
-Rng::Rng(std::uint64_t seed) {
-  std::uint64_t x = seed;
-  for (auto& s : s_) s = splitmix64(x);
-}
-
-std::uint64_t Rng::next() {
-  const std::uint64_t result = rotl(s_[1] * 5, 7) * 9;
-  const std::uint64_t t = s_[1] << 17;
-  s_[2] ^= s_[0];
-  s_[3] ^= s_[1];
-  s_[1] ^= s_[2];
-  s_[0] ^= s_[3];
-  s_[2] ^= t;
-  s_[3] = rotl(s_[3], 45);
-  return result;
-}
 
 std::uint64_t Rng::below(std::uint64_t n) {
   MPSIM_CHECK(n >= 1, "Rng::below(0)");
@@ -55,8 +29,6 @@ std::uint64_t Rng::below(std::uint64_t n) {
     if (r >= threshold) return r % n;
   }
 }
-
-double Rng::uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
 
 std::size_t PointHash::operator()(const Point& p) const noexcept {
   std::uint64_t h = 0x84222325cbf29ce4ULL ^ p.size();

@@ -16,22 +16,24 @@
 
 #include "mpsim/base/error.h"
 #include "mpsim/dse/search.h"
+#include "mpsim/golden/synthetic.h"
 
 namespace mpsim::dse::detail {
 
-/// xoshiro256** seeded through splitmix64. Chosen over std:: engines + distributions because the
-/// distributions' output is implementation-defined: a seed must name the same search everywhere.
+/// The project's xoshiro256** (golden::Rng, seeded through splitmix64) plus unbiased bounded
+/// draws. Not std:: engines + distributions: their output is implementation-defined, and a seed
+/// must name the same search everywhere.
 class Rng {
  public:
-  explicit Rng(std::uint64_t seed);
-  std::uint64_t next();
+  explicit Rng(std::uint64_t seed) : g_(seed) {}
+  std::uint64_t next() { return g_.next(); }
   /// Uniform in [0, n) without modulo bias (n >= 1).
   std::uint64_t below(std::uint64_t n);
   /// Uniform in [0, 1) with 53 random bits.
-  double uniform();
+  double uniform() { return g_.uniform(); }
 
  private:
-  std::uint64_t s_[4];
+  golden::Rng g_;
 };
 
 struct PointHash {
