@@ -210,12 +210,7 @@ class Model {
     for (const auto& op : trace.ops) {
       OpStats s = run_op(op, now, run);
       now += s.cycles;
-      run.cycles += s.cycles;
-      run.compute_cycles += s.compute_cycles;
-      run.stall_cycles += s.stall_cycles;
-      run.macs += s.macs;
-      run.energy += s.energy;
-      run.ops.push_back(std::move(s));
+      run.add_op(std::move(s));  // checked_outputs stay 0: no values here
     }
     // Engine::finish's areas: buffers and vector unit, and the array built for the widest pair
     // the trace runs on it (pe_area_mm2_, kept by run_op).

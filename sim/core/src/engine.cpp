@@ -292,6 +292,16 @@ std::map<std::string, double> Engine::area_mm2() const {
   return a;
 }
 
+void RunStats::add_op(OpStats s) {
+  cycles += s.cycles;
+  compute_cycles += s.compute_cycles;
+  stall_cycles += s.stall_cycles;
+  macs += s.macs;
+  energy += s.energy;
+  checked_outputs += s.checked_outputs;
+  ops.push_back(std::move(s));
+}
+
 RunStats Engine::run(const workload::Trace& trace) {
   RunStats run;
   run.frequency_mhz = arch_.frequency_mhz;
@@ -299,13 +309,7 @@ RunStats Engine::run(const workload::Trace& trace) {
   for (const auto& op : trace.ops) {
     OpStats s = run_op(op, now, run);
     now += s.cycles;
-    run.cycles += s.cycles;
-    run.compute_cycles += s.compute_cycles;
-    run.stall_cycles += s.stall_cycles;
-    run.macs += s.macs;
-    run.energy += s.energy;
-    run.checked_outputs += s.checked_outputs;
-    run.ops.push_back(std::move(s));
+    run.add_op(std::move(s));
   }
   finish(run, trace);
   return run;

@@ -28,14 +28,8 @@ void ArrayTop::step() {
   }
   sim::OpStats s = engine_.run_op(trace_.ops[next_op_++], now_cycles_, stats_);
   now_cycles_ += s.cycles;
-  stats_.cycles += s.cycles;
-  stats_.compute_cycles += s.compute_cycles;
-  stats_.stall_cycles += s.stall_cycles;
-  stats_.macs += s.macs;
-  stats_.energy += s.energy;
-  stats_.checked_outputs += s.checked_outputs;
   const auto cycles = s.cycles;
-  stats_.ops.push_back(std::move(s));
+  stats_.add_op(std::move(s));
   next_trigger(period_ * static_cast<double>(cycles == 0 ? 0 : cycles));
   if (cycles == 0) next_trigger(sc_core::SC_ZERO_TIME);
 }

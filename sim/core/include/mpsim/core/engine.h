@@ -100,6 +100,8 @@ struct RunStats {
   std::vector<Mismatch> mismatches;  ///< first few per op
   std::int64_t checked_outputs = 0;
   double seconds() const;  ///< cycles / frequency (set by the engine)
+  /// Appends one op (which started at the run's current cycle) and adds it into the totals.
+  void add_op(OpStats s);
   double frequency_mhz = 1000;
 };
 
